@@ -1,0 +1,197 @@
+"""Elementwise gates: exp, log, the activations, and max.
+
+Each one-input gate keeps what its local gradient needs (its input or its output)
+and returns ``local * dout``, shaped like its input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .base import Gate, unbroadcast
+
+__all__ = ["Exp", "LeakyReLU", "Log", "Max", "ReLU", "Sigmoid", "Tanh"]
+
+
+class Exp(Gate):
+    """``z = exp(x)``: ``dx = exp(x) * dout = z * dout``. Shapes: like ``x``.
+
+    Examples
+    --------
+    >>> exp = Exp()
+    >>> exp.forward(0.0)
+    np.float64(1.0)
+    >>> exp.backward(2.0)
+    (np.float64(2.0),)
+    """
+
+    symbol = "exp"
+
+    def forward(self, x: Any) -> Any:
+        self.out = np.exp(x)
+        return self.out
+
+    def backward(self, dout: Any) -> tuple[Any]:
+        return (self.out * dout,)
+
+
+class Log(Gate):
+    """``z = log(x)`` (natural log): ``dx = dout / x``. Shapes: like ``x``.
+
+    Examples
+    --------
+    >>> log = Log()
+    >>> log.forward(1.0)
+    np.float64(0.0)
+    >>> log.backward(1.0)
+    (1.0,)
+    """
+
+    symbol = "log"
+
+    def forward(self, x: Any) -> Any:
+        self.x = x
+        return np.log(x)
+
+    def backward(self, dout: Any) -> tuple[Any]:
+        return (dout / self.x,)
+
+
+class Sigmoid(Gate):
+    """``z = σ(x) = 1 / (1 + exp(-x))``: ``dx = (1 - σ(x)) σ(x) * dout``.
+
+    The lecture's "sigmoid gate": one gate with a simple local gradient, equal to
+    the circuit *-1, exp, +1, 1/x. It is computed without overflow at any ``x``
+    from ``e = exp(-|x|)``: ``σ(x) = 1 / (1 + e)`` for ``x ≥ 0``, ``e / (1 + e)``
+    otherwise, and ``(1 - σ)σ = e / (1 + e)**2``, so ``σ'(x) == σ'(-x)`` exactly.
+
+    Shapes: ``z`` and ``dx`` like ``x``.
+
+    Examples
+    --------
+    >>> sig = Sigmoid()
+    >>> round(float(sig.forward(1.0)), 6)     # the lecture's neuron: w·x = 1
+    0.731059
+    >>> round(float(sig.backward(1.0)[0]), 6)
+    0.196612
+    """
+
+    symbol = "σ"
+
+    def forward(self, x: Any) -> Any:
+        e = np.exp(-np.abs(x))
+        self.local = e / (1.0 + e) ** 2
+        return (np.where(np.greater_equal(x, 0), 1.0, e) / (1.0 + e))[()]
+
+    def backward(self, dout: Any) -> tuple[Any]:
+        return (self.local * dout,)
+
+
+class Tanh(Gate):
+    """``z = tanh(x)``: ``dx = (1 - z**2) * dout``. Shapes: like ``x``.
+
+    Examples
+    --------
+    >>> tanh = Tanh()
+    >>> tanh.forward(0.0)
+    np.float64(0.0)
+    >>> tanh.backward(1.0)
+    (np.float64(1.0),)
+    """
+
+    symbol = "tanh"
+
+    def forward(self, x: Any) -> Any:
+        self.out = np.tanh(x)
+        return self.out
+
+    def backward(self, dout: Any) -> tuple[Any]:
+        return ((1.0 - self.out * self.out) * dout,)
+
+
+class ReLU(Gate):
+    """``z = max(0, x)``: ``dx = dout`` where ``x > 0``, else 0 (also at ``x = 0``).
+
+    Shapes: ``z`` and ``dx`` like ``x``.
+
+    Examples
+    --------
+    >>> relu = ReLU()
+    >>> relu.forward(np.array([-1.0, 0.0, 2.0]))
+    array([0., 0., 2.])
+    >>> relu.backward(np.array([5.0, 5.0, 5.0]))
+    (array([0., 0., 5.]),)
+    """
+
+    symbol = "relu"
+
+    def forward(self, x: Any) -> Any:
+        self.open = np.greater(x, 0)
+        return np.maximum(x, 0.0)
+
+    def backward(self, dout: Any) -> tuple[Any]:
+        return (dout * self.open,)
+
+
+class LeakyReLU(Gate):
+    """``z = x`` where ``x > 0``, else ``alpha * x``: ``dx = dout`` or ``alpha * dout``.
+
+    Shapes: ``z`` and ``dx`` like ``x``.
+
+    Examples
+    --------
+    >>> leaky = LeakyReLU(alpha=0.1)
+    >>> leaky.forward(np.array([-2.0, 3.0]))
+    array([-0.2,  3. ])
+    >>> leaky.backward(np.array([1.0, 1.0]))
+    (array([0.1, 1. ]),)
+    """
+
+    symbol = "leaky"
+
+    def __init__(self, alpha: float = 0.01) -> None:
+        self.alpha = alpha
+
+    def forward(self, x: Any) -> Any:
+        self.slope = np.where(np.greater(x, 0), 1.0, self.alpha)[()]
+        return self.slope * x
+
+    def backward(self, dout: Any) -> tuple[Any]:
+        return (self.slope * dout,)
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU(alpha={self.alpha!r})"
+
+
+class Max(Gate):
+    """``z = max(x, y)`` elementwise, the gradient router.
+
+    Rule: ``dout`` goes to the larger input; on a tie it is split 0.5 / 0.5.
+    Shapes: as `Add` (broadcasting, each gradient summed back to its input's shape).
+
+    Examples
+    --------
+    >>> mx = Max()
+    >>> mx.forward(2.0, -1.0)
+    np.float64(2.0)
+    >>> mx.backward(2.0)
+    (np.float64(2.0), np.float64(0.0))
+    >>> mx.forward(1.0, 1.0)
+    np.float64(1.0)
+    >>> mx.backward(2.0)
+    (np.float64(1.0), np.float64(1.0))
+    """
+
+    symbol = "max"
+
+    def forward(self, x: Any, y: Any) -> Any:
+        self.x_shape, self.y_shape = np.shape(x), np.shape(y)
+        # share of dout routed to x: 1 where x wins, 0.5 on a tie, 0 where y wins
+        self.x_share = (np.greater(x, y) + 0.5 * np.equal(x, y))[()]
+        return np.maximum(x, y)
+
+    def backward(self, dout: Any) -> tuple[Any, Any]:
+        dx = self.x_share * dout
+        return unbroadcast(dx, self.x_shape), unbroadcast(dout - dx, self.y_shape)

@@ -1,0 +1,166 @@
+"""Vector and matrix gates: matrix product, squared norm, sum and mean.
+
+The lecture's vectorised rule holds for each: the gradient with respect to a
+variable always has that variable's shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .base import Gate, ShapeError
+
+__all__ = ["MatMul", "Mean", "SquaredNorm", "Sum"]
+
+
+class MatMul(Gate):
+    """``z = a @ b`` for 1-D and 2-D operands, as ``numpy.matmul``.
+
+    Rule (2-D case): ``da = dout @ b.T``, ``db = a.T @ dout``. A 1-D operand is
+    treated as a row (left) or a column (right) and its gradient flattened back.
+    An input whose gradient nobody needs (a data batch) gets ``None``.
+
+    Shapes: ``a: (N, D)`` or ``(D,)``, ``b: (D, M)`` or ``(D,)``; ``z: (N, M)``,
+    ``(N,)``, ``(M,)`` or ``()``; ``da`` like ``a``, ``db`` like ``b``.
+
+    Examples
+    --------
+    The lecture's ``q = W·x``:
+
+    >>> mm = MatMul()
+    >>> W, x = np.array([[0.1, 0.5], [-0.3, 0.8]]), np.array([0.2, 0.4])
+    >>> mm.forward(W, x)
+    array([0.22, 0.26])
+    >>> dW, dx = mm.backward(np.array([0.44, 0.52]))
+    >>> dW
+    array([[0.088, 0.176],
+           [0.104, 0.208]])
+    >>> dx
+    array([-0.112,  0.636])
+    """
+
+    symbol = "@"
+
+    def forward(self, a: Any, b: Any) -> Any:
+        a, b = np.asarray(a), np.asarray(b)
+        for i, v in enumerate((a, b)):
+            if v.ndim not in (1, 2):
+                raise ShapeError(f"{self}: input {i} has shape {v.shape}: "
+                                 f"{a.shape} @ {b.shape}: operands must be 1-D or 2-D")
+        if a.shape[-1] != b.shape[0]:
+            raise ShapeError(f"{self}: {a.shape} @ {b.shape}: "
+                             f"inner dimensions {a.shape[-1]} != {b.shape[0]}")
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, dout: Any) -> tuple[Any, Any]:
+        a, b = self.a, self.b
+        a2 = a if a.ndim == 2 else a[np.newaxis, :]      # (N, D)
+        b2 = b if b.ndim == 2 else b[:, np.newaxis]      # (D, M)
+        dout2 = np.reshape(dout, (a2.shape[0], b2.shape[1]))
+        da = (dout2 @ b2.T).reshape(a.shape) if self.needs_grad(0) else None
+        db = (a2.T @ dout2).reshape(b.shape) if self.needs_grad(1) else None
+        return da, db
+
+
+class SquaredNorm(Gate):
+    """``f = ‖q‖² = sum(q**2)`` over all elements: ``dq = 2 q dout``.
+
+    Shapes: ``q`` any; ``f`` a scalar; ``dq`` like ``q``.
+
+    Examples
+    --------
+    >>> sq = SquaredNorm()
+    >>> round(float(sq.forward(np.array([0.22, 0.26]))), 12)
+    0.116
+    >>> sq.backward(1.0)
+    (array([0.44, 0.52]),)
+    """
+
+    symbol = "‖·‖²"
+
+    def forward(self, q: Any) -> Any:
+        self.q = q
+        return np.sum(np.square(q))
+
+    def backward(self, dout: Any) -> tuple[Any]:
+        return (2.0 * self.q * dout,)
+
+
+def _spread(dout: Any, axis: int | tuple[int, ...] | None, shape: tuple[int, ...]) -> Any:
+    """Copy ``dout`` back over the axes a reduction removed: a fresh array of ``shape``."""
+    if axis is not None:
+        dout = np.expand_dims(dout, axis)
+    return np.broadcast_to(dout, shape).copy()[()]
+
+
+class Sum(Gate):
+    """``z = sum(x)`` over ``axis`` (all elements by default): ``dx = dout`` everywhere.
+
+    Every element was added once, so each receives the upstream gradient unchanged
+    (the distributor rule of `Add`, many times over).
+
+    Shapes: ``x`` any; ``z`` a scalar, or ``x`` without ``axis``; ``dx`` like ``x``.
+
+    Examples
+    --------
+    >>> s = Sum()
+    >>> s.forward(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    np.float64(10.0)
+    >>> s.backward(2.0)
+    (array([[2., 2.],
+           [2., 2.]]),)
+    >>> Sum(axis=0).forward(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([4., 6.])
+    """
+
+    symbol = "Σ"
+
+    def __init__(self, axis: int | tuple[int, ...] | None = None) -> None:
+        self.axis = axis
+
+    def forward(self, x: Any) -> Any:
+        self.x_shape = np.shape(x)
+        return np.sum(x, axis=self.axis)
+
+    def backward(self, dout: Any) -> tuple[Any]:
+        return (_spread(dout, self.axis, self.x_shape),)
+
+    def __repr__(self) -> str:
+        return f"Sum(axis={self.axis!r})"
+
+
+class Mean(Gate):
+    """``z = mean(x)`` over ``axis`` (all elements by default): ``dx = dout / n``.
+
+    ``n`` is the number of elements averaged into each output.
+
+    Shapes: as `Sum`.
+
+    Examples
+    --------
+    >>> m = Mean()
+    >>> m.forward(np.array([1.0, 2.0, 3.0, 6.0]))
+    np.float64(3.0)
+    >>> m.backward(1.0)
+    (array([0.25, 0.25, 0.25, 0.25]),)
+    """
+
+    symbol = "mean"
+
+    def __init__(self, axis: int | tuple[int, ...] | None = None) -> None:
+        self.axis = axis
+
+    def forward(self, x: Any) -> Any:
+        out = np.mean(x, axis=self.axis)
+        self.x_shape = np.shape(x)
+        self.n = np.size(x) // max(np.size(out), 1)
+        return out
+
+    def backward(self, dout: Any) -> tuple[Any]:
+        return (_spread(dout / self.n, self.axis, self.x_shape),)
+
+    def __repr__(self) -> str:
+        return f"Mean(axis={self.axis!r})"
