@@ -1,0 +1,92 @@
+"""The worked examples of CS231n Lecture 4, as graphs ready to run.
+
+Each function returns an `Example`: the graph, the lecture's inputs, and the
+numbers on the slides, so the command line, the notebooks and the tests all
+run the very same circuits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gates import AddConstant, Exp, Max, Reciprocal, Scale, Sigmoid, SquaredNorm
+
+from .computational_graph import ComputationalGraph
+from .nodes import Input
+
+__all__ = ["Example", "examples", "patterns", "sigmoid_neuron", "simple_circuit", "vectorised"]
+
+
+@dataclass
+class Example:
+    """A lecture example: its graph, its inputs, and the expected output and gradients."""
+
+    title: str
+    formula: str
+    graph: ComputationalGraph
+    feed: dict[str, Any]
+    expected_output: Any
+    expected_gradients: dict[str, Any] = field(default_factory=dict)
+
+    def run(self) -> tuple[Any, dict[str, Any]]:
+        """Forward, then backward: the output and the gradients."""
+        return self.graph.forward(self.feed), self.graph.backward()
+
+
+def simple_circuit() -> Example:
+    """f = (x + y) z at x = -2, y = 5, z = -4: q = 3, f = -12."""
+    x, y, z = Input("x"), Input("y"), Input("z")
+    q = (x + y).named("q")
+    f = (q * z).named("f")
+    return Example("A simple circuit", "f = (x + y) * z", ComputationalGraph(f),
+                   {"x": -2.0, "y": 5.0, "z": -4.0}, -12.0, {"x": -4.0, "y": -4.0, "z": 3.0})
+
+
+_NEURON_FEED = {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0}
+_NEURON_GRADS = {"w0": -0.196612, "x0": 0.393224, "w1": -0.393224, "x1": -0.589836, "w2": 0.196612}
+
+
+def sigmoid_neuron(decomposed: bool = True) -> Example:
+    """f = σ(w0 x0 + w1 x1 + w2): 0.73 out, gradients -0.20, 0.39, -0.39, -0.59, 0.20.
+
+    With ``decomposed`` the sigmoid is the lecture's circuit of four gates
+    (*-1, exp, +1, 1/x); otherwise it is the one `Sigmoid` gate.
+    """
+    w0, x0, w1, x1, w2 = (Input(name) for name in _NEURON_FEED)
+    s = (w0 * x0 + w1 * x1 + w2).named("s")
+    if decomposed:
+        f = Reciprocal()(AddConstant(1)(Exp()(Scale(-1)(s, name="-s"), name="exp"), name="1+exp"), name="f")
+        title = "Sigmoid neuron, as the circuit *-1, exp, +1, 1/x"
+    else:
+        f = Sigmoid()(s, name="f")
+        title = "Sigmoid neuron, with one sigmoid gate"
+    return Example(title, "f = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))", ComputationalGraph(f),
+                   dict(_NEURON_FEED), 0.731059, dict(_NEURON_GRADS))
+
+
+def patterns() -> Example:
+    """f = 2 (x y + max(z, w)) at x = 3, y = -4, z = 2, w = -1: add, max, mul, at work."""
+    x, y, z, w = Input("x"), Input("y"), Input("z"), Input("w")
+    f = (2 * (x * y + Max()(z, w, name="max"))).named("f")
+    return Example("Patterns in gradient flow", "f = 2 * (x*y + max(z, w))", ComputationalGraph(f),
+                   {"x": 3.0, "y": -4.0, "z": 2.0, "w": -1.0}, -20.0,
+                   {"x": -8.0, "y": 6.0, "z": 2.0, "w": 0.0})
+
+
+def vectorised() -> Example:
+    """f = ‖W x‖² with W = [[0.1, 0.5], [-0.3, 0.8]], x = [0.2, 0.4]: q = [0.22, 0.26], f = 0.116."""
+    W, x = Input("W", shape=(2, 2)), Input("x", shape=(2,))
+    q = (W @ x).named("q")
+    f = SquaredNorm()(q, name="f")
+    return Example("Vectorised: a matrix and a squared norm", "f = ||W x||^2", ComputationalGraph(f),
+                   {"W": np.array([[0.1, 0.5], [-0.3, 0.8]]), "x": np.array([0.2, 0.4])}, 0.116,
+                   {"W": np.array([[0.088, 0.176], [0.104, 0.208]]), "x": np.array([-0.112, 0.636])})
+
+
+def examples() -> list[Example]:
+    """Every worked example, in the lecture's order."""
+    return [simple_circuit(), sigmoid_neuron(decomposed=True), sigmoid_neuron(decomposed=False),
+            patterns(), vectorised()]
