@@ -8,7 +8,6 @@ runs them. After a run, ``node.value`` holds the forward value and
 
 from __future__ import annotations
 
-import functools
 import inspect
 import numbers
 from typing import Any, cast
@@ -235,10 +234,14 @@ class Constant(Node):
         return f"Constant({self.value!r})" if self.name is None else f"Constant({self.name!r})"
 
 
-@functools.cache
+_forward_signatures: dict[type[Gate], inspect.Signature] = {}
+
+
 def _forward_signature(kind: type[Gate]) -> inspect.Signature:
     """The signature of a gate class's forward, looked up once per class."""
-    return inspect.signature(kind.forward)
+    if kind not in _forward_signatures:
+        _forward_signatures[kind] = inspect.signature(kind.forward)
+    return _forward_signatures[kind]
 
 
 def _apply(gate: Gate, *inputs: Any) -> Node:
