@@ -1,0 +1,55 @@
+"""The lecture's worked examples, as `graph.lecture` builds them, give the slides' numbers."""
+
+import numpy as np
+import pytest
+
+from graph.lecture import examples, patterns, sigmoid_neuron, simple_circuit, vectorised
+
+
+@pytest.mark.parametrize("example", examples(), ids=lambda e: e.title)
+def test_each_example_reproduces_its_numbers(example):
+    output, grads = example.run()
+    np.testing.assert_allclose(output, example.expected_output, atol=5e-7)
+    assert grads.keys() == example.expected_gradients.keys()
+    for name, expected in example.expected_gradients.items():
+        np.testing.assert_allclose(grads[name], expected, atol=5e-7, err_msg=name)
+
+
+def test_simple_circuit_intermediate_q():
+    example = simple_circuit()
+    example.run()
+    q = next(n for n in example.graph.nodes_topologically_sorted() if n.name == "q")
+    assert q.value == 3.0
+    assert q.grad == -4.0  # df/dq = z
+
+
+def test_decomposed_and_one_gate_sigmoid_agree_exactly_enough():
+    out_d, grads_d = sigmoid_neuron(decomposed=True).run()
+    out_s, grads_s = sigmoid_neuron(decomposed=False).run()
+    assert out_d == pytest.approx(out_s, rel=1e-15)
+    for name in grads_d:
+        assert grads_d[name] == pytest.approx(grads_s[name], rel=1e-12)
+
+
+def test_sigmoid_local_gradient_is_about_0_2():
+    example = sigmoid_neuron(decomposed=False)
+    example.run()
+    s = next(n for n in example.graph.nodes_topologically_sorted() if n.name == "s")
+    assert s.grad == pytest.approx(0.196612, abs=5e-7)  # (1 - σ) σ at w·x = 1
+
+
+def test_patterns_max_routes_and_mul_switches():
+    example = patterns()
+    _, grads = example.run()
+    assert grads["w"] == 0.0 and grads["z"] == 2.0  # max routes the gradient to z
+    assert (grads["x"], grads["y"]) == (-8.0, 6.0)  # mul switches: dx = 2*y, dy = 2*x
+
+
+def test_vectorised_f_is_0_116_not_0_46():
+    example = vectorised()
+    output, _ = example.run()
+    assert output == pytest.approx(0.22**2 + 0.26**2, rel=1e-12)
+    assert output == pytest.approx(0.116, rel=1e-12)
+    q = next(n for n in example.graph.nodes_topologically_sorted() if n.name == "q")
+    np.testing.assert_allclose(q.value, [0.22, 0.26], rtol=1e-12)
+    np.testing.assert_allclose(q.grad, 2 * q.value, rtol=1e-12)

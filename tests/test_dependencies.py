@@ -1,0 +1,22 @@
+"""The house rule: graph -> gates -> numpy, and nothing optional in the core."""
+
+import subprocess
+import sys
+
+OPTIONAL = ["matplotlib", "graphviz", "tqdm", "sklearn", "scipy", "IPython", "hypothesis", "pytest"]
+
+
+def _modules_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+def test_gates_never_imports_graph():
+    assert "graph" not in _modules_after("import gates")
+
+
+def test_core_needs_numpy_alone():
+    loaded = _modules_after("import gates, graph")
+    assert "numpy" in loaded
+    assert not {name for name in loaded if name.split(".")[0] in OPTIONAL}
