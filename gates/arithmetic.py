@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Gate, ShapeError, unbroadcast
+from .base import Gate, ShapeError, broadcast_error, shape_of, unbroadcast
 
 __all__ = [
     "Add", "AddConstant", "Divide", "Multiply", "Negate", "Power", "Reciprocal", "Scale", "Subtract",
@@ -35,8 +35,11 @@ class Add(Gate):
     symbol = "+"
 
     def forward(self, x: Any, y: Any) -> Any:
-        self.x_shape, self.y_shape = np.shape(x), np.shape(y)
-        return x + y
+        self.x_shape, self.y_shape = shape_of(x), shape_of(y)
+        try:
+            return x + y
+        except ValueError:
+            raise broadcast_error(self, x, y) from None
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
         return unbroadcast(dout, self.x_shape), unbroadcast(dout, self.y_shape)
@@ -59,8 +62,11 @@ class Subtract(Gate):
     symbol = "-"
 
     def forward(self, x: Any, y: Any) -> Any:
-        self.x_shape, self.y_shape = np.shape(x), np.shape(y)
-        return x - y
+        self.x_shape, self.y_shape = shape_of(x), shape_of(y)
+        try:
+            return x - y
+        except ValueError:
+            raise broadcast_error(self, x, y) from None
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
         return unbroadcast(dout, self.x_shape), unbroadcast(-dout, self.y_shape)
@@ -84,11 +90,14 @@ class Multiply(Gate):
 
     def forward(self, x: Any, y: Any) -> Any:
         self.x, self.y = x, y
-        return x * y
+        try:
+            return x * y
+        except ValueError:
+            raise broadcast_error(self, x, y) from None
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
-        return (unbroadcast(self.y * dout, np.shape(self.x)),
-                unbroadcast(self.x * dout, np.shape(self.y)))
+        return (unbroadcast(self.y * dout, shape_of(self.x)),
+                unbroadcast(self.x * dout, shape_of(self.y)))
 
 
 class Divide(Gate):
@@ -109,12 +118,15 @@ class Divide(Gate):
 
     def forward(self, x: Any, y: Any) -> Any:
         self.x, self.y = x, y
-        return x / y
+        try:
+            return x / y
+        except ValueError:
+            raise broadcast_error(self, x, y) from None
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
         dx = dout / self.y
-        return (unbroadcast(dx, np.shape(self.x)),
-                unbroadcast(-dx * self.x / self.y, np.shape(self.y)))
+        return (unbroadcast(dx, shape_of(self.x)),
+                unbroadcast(-dx * self.x / self.y, shape_of(self.y)))
 
 
 def _rescaled(gate: Gate, dout: Any, factor: float, shape: tuple[int, ...]) -> Any:
@@ -123,8 +135,8 @@ def _rescaled(gate: Gate, dout: Any, factor: float, shape: tuple[int, ...]) -> A
     Such a gate keeps nothing but its input's shape, and checks ``dout`` against it:
     its gradient comes from ``dout`` alone and must be shaped like the input.
     """
-    if np.shape(dout) != shape:
-        raise ShapeError(f"{gate}: upstream gradient has shape {np.shape(dout)}, "
+    if shape_of(dout) != shape:
+        raise ShapeError(f"{gate}: upstream gradient has shape {shape_of(dout)}, "
                          f"expected {shape}, the shape of its output")
     return factor * dout
 
@@ -148,7 +160,7 @@ class Scale(Gate):
         self.symbol = f"*{c:g}"
 
     def forward(self, x: Any) -> Any:
-        self.x_shape = np.shape(x)
+        self.x_shape = shape_of(x)
         return self.c * x
 
     def backward(self, dout: Any) -> tuple[Any]:
@@ -173,7 +185,7 @@ class Negate(Gate):
     symbol = "-x"
 
     def forward(self, x: Any) -> Any:
-        self.x_shape = np.shape(x)
+        self.x_shape = shape_of(x)
         return -x
 
     def backward(self, dout: Any) -> tuple[Any]:
@@ -199,7 +211,7 @@ class AddConstant(Gate):
         self.symbol = f"+{c:g}"
 
     def forward(self, x: Any) -> Any:
-        self.x_shape = np.shape(x)
+        self.x_shape = shape_of(x)
         return x + self.c
 
     def backward(self, dout: Any) -> tuple[Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ForwardFirstError", "Gate", "ShapeError", "unbroadcast"]
+__all__ = ["ForwardFirstError", "Gate", "ShapeError", "broadcast_error", "shape_of", "unbroadcast"]
 
 
 class ShapeError(ValueError):
@@ -120,6 +120,35 @@ class Gate:
         return f"{type(self).__name__}()"
 
 
+def shape_of(x: Any) -> tuple[int, ...]:
+    """``numpy.shape(x)``, but fast for the values gates pass around.
+
+    ``np.shape`` of a Python float costs about as much as a whole scalar gate;
+    floats, numpy scalars and arrays answer directly here.
+
+    Examples
+    --------
+    >>> shape_of(2.0), shape_of(np.float64(2.0)), shape_of(np.zeros((2, 3))), shape_of([1, 2])
+    ((), (), (2, 3), (2,))
+    """
+    if type(x) is float:
+        return ()
+    shape = getattr(x, "shape", None)
+    return np.shape(x) if shape is None else shape
+
+
+def broadcast_error(gate: Gate, x: Any, y: Any) -> ShapeError:
+    """The error for inputs of a binary elementwise gate that do not broadcast together.
+
+    Examples
+    --------
+    >>> print(broadcast_error(Gate(), np.zeros((2, 3)), np.zeros(4)))
+    Gate: input 0 of shape (2, 3) and input 1 of shape (4,) do not broadcast together
+    """
+    return ShapeError(f"{gate}: input 0 of shape {shape_of(x)} and input 1 of shape {shape_of(y)} "
+                      "do not broadcast together")
+
+
 def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     """Sum ``grad`` over the axes that broadcasting added, giving it ``shape``.
 
@@ -148,7 +177,9 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     >>> unbroadcast(np.ones(4), ())
     np.float64(4.0)
     """
-    grad_shape = np.shape(grad)
+    if shape == () and type(grad) is float:  # scalar in, scalar out: the common fast case
+        return grad
+    grad_shape = shape_of(grad)
     if grad_shape == shape:
         return grad
     lead = len(grad_shape) - len(shape)

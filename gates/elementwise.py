@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Gate, unbroadcast
+from .base import Gate, broadcast_error, shape_of, unbroadcast
 
 __all__ = ["Exp", "LeakyReLU", "Log", "Max", "ReLU", "Sigmoid", "Tanh"]
 
@@ -128,7 +128,9 @@ class ReLU(Gate):
     symbol = "relu"
 
     def forward(self, x: Any) -> Any:
-        self.open = np.greater(x, 0)
+        self.open = x > 0  # where the gradient may pass
+        if type(x) is float:  # scalar graphs: plain Python is many times faster than a ufunc
+            return x if self.open else 0.0
         return np.maximum(x, 0.0)
 
     def backward(self, dout: Any) -> tuple[Any]:
@@ -155,11 +157,11 @@ class LeakyReLU(Gate):
         self.alpha = alpha
 
     def forward(self, x: Any) -> Any:
-        self.slope = np.where(np.greater(x, 0), 1.0, self.alpha)[()]
-        return self.slope * x
+        self.positive = np.greater(x, 0)
+        return np.where(self.positive, x, self.alpha * x)[()]
 
     def backward(self, dout: Any) -> tuple[Any]:
-        return (self.slope * dout,)
+        return (np.where(self.positive, dout, self.alpha * dout)[()],)
 
     def __repr__(self) -> str:
         return f"LeakyReLU(alpha={self.alpha!r})"
@@ -177,21 +179,23 @@ class Max(Gate):
     >>> mx.forward(2.0, -1.0)
     np.float64(2.0)
     >>> mx.backward(2.0)
-    (np.float64(2.0), np.float64(0.0))
+    (2.0, 0.0)
     >>> mx.forward(1.0, 1.0)
     np.float64(1.0)
     >>> mx.backward(2.0)
-    (np.float64(1.0), np.float64(1.0))
+    (1.0, 1.0)
     """
 
     symbol = "max"
 
     def forward(self, x: Any, y: Any) -> Any:
-        self.x_shape, self.y_shape = np.shape(x), np.shape(y)
-        # share of dout routed to x: 1 where x wins, 0.5 on a tie, 0 where y wins
-        self.x_share = (np.greater(x, y) + 0.5 * np.equal(x, y))[()]
+        self.x_shape, self.y_shape = shape_of(x), shape_of(y)
+        try:
+            self.x_wins, self.tie = x > y, x == y
+        except ValueError:
+            raise broadcast_error(self, x, y) from None
         return np.maximum(x, y)
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
-        dx = self.x_share * dout
+        dx = dout * self.x_wins + (0.5 * dout) * self.tie  # the winner takes all; a tie splits
         return unbroadcast(dx, self.x_shape), unbroadcast(dout - dx, self.y_shape)

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from gates.base import shape_of
+
 from .errors import FeedError, ForwardFirstError, GraphError, ShapeError
 from .nodes import Input, Node, Parameter, as_value
 
@@ -24,11 +26,11 @@ __all__ = ["ComputationalGraph", "topological_order"]
 
 
 def topological_order(output: Node) -> list[Node]:
-    """Every node ``output`` depends on, each after all of its inputs, ``output`` last.
+    """Every node ``output`` depends on: the leaves first, then each gate after its inputs.
 
     A depth-first search in post-order, written with an explicit stack so that a
     chain of a million gates needs no recursion. Inputs are visited left to right,
-    so ``(x + y) * z`` gives ``x, y, x + y, z, (x + y) * z``.
+    so ``(x + y) * z`` gives ``x, y, z, x + y, (x + y) * z``; ``output`` comes last.
     """
     order: list[Node] = []
     seen: set[int] = set()
@@ -41,12 +43,12 @@ def topological_order(output: Node) -> list[Node]:
             seen.add(id(node))
             stack.append((node, True))
             stack.extend((x, False) for x in reversed(node.inputs) if id(x) not in seen)
-    return order
+    return [n for n in order if n.gate is None] + [n for n in order if n.gate is not None]
 
 
 def _public(value: Any) -> Any:
     """A value as the user gets it: 0-d values as Python floats, arrays as they are."""
-    return float(value) if np.ndim(value) == 0 else value
+    return float(value) if shape_of(value) == () else value
 
 
 class ComputationalGraph:
@@ -95,6 +97,7 @@ class ComputationalGraph:
         # the gates that have a gradient to pass on.
         self._steps = [(n, n.gate, n.inputs) for n in self._order if n.gate is not None]
         self._backward_steps = [step for step in reversed(self._steps) if step[0].requires_grad]
+        self._grad_nodes = [n for n in self._order if n.requires_grad]
         for _, gate, inputs in self._steps:
             gate.needs_input_grad = tuple(x.requires_grad for x in inputs)
         self._grad_leaves = [*self.parameters.values(), *(x for x in self.inputs.values() if x.requires_grad)]
@@ -206,7 +209,7 @@ class ComputationalGraph:
             first = self._steps[0][1] if self._steps else self.output.name
             raise ForwardFirstError(f"ComputationalGraph: backward() called before forward(); "
                                     f"nothing has been computed yet (first gate: {first})")
-        for node in self._order:
+        for node in self._grad_nodes:
             node.grad = None
         if self.output.requires_grad:
             self.output.grad = self._seed(dout)
@@ -219,13 +222,16 @@ class ComputationalGraph:
                 raise ShapeError(
                     f"{gate} (node {node.name!r}): backward must return a tuple of "
                     f"{len(inputs)} gradient(s), one per input, got {_describe(grads)}")
-            for i, (x, g) in enumerate(zip(inputs, grads, strict=True)):
+            for i, x in enumerate(inputs):
+                g = grads[i]
                 if g is None:
                     continue
-                if np.shape(g) != np.shape(x.value):
+                value = x.value
+                # (two Python floats have the same shape: skip the look-up for scalar graphs)
+                if (type(g) is not float or type(value) is not float) and shape_of(g) != shape_of(value):
                     raise ShapeError(
                         f"{gate} (node {node.name!r}): gradient for input {i} ({x.name!r}) "
-                        f"has shape {np.shape(g)}, expected {np.shape(x.value)}, the input's shape")
+                        f"has shape {shape_of(g)}, expected {shape_of(value)}, the input's shape")
                 if not x.requires_grad:
                     continue
                 if x.grad is None:
@@ -241,7 +247,7 @@ class ComputationalGraph:
     def _seed(self, dout: Any) -> Any:
         """The gradient of the output with respect to itself, or the given ``dout``, checked."""
         value = self.output.value
-        shape = np.shape(value)
+        shape = shape_of(value)
         if dout is None:
             if np.size(value) != 1:
                 raise ShapeError(f"ComputationalGraph: output {self.output.name!r} has shape {shape}; "
@@ -250,8 +256,8 @@ class ComputationalGraph:
             dtype = value.dtype if isinstance(value, (np.ndarray, np.floating)) else np.float64
             return np.ones(shape, dtype=dtype)[()]
         seed = as_value(dout, "dout", to_float=True)
-        if np.shape(seed) != shape:
-            raise ShapeError(f"ComputationalGraph: dout has shape {np.shape(seed)}, expected {shape}, "
+        if shape_of(seed) != shape:
+            raise ShapeError(f"ComputationalGraph: dout has shape {shape_of(seed)}, expected {shape}, "
                              f"the shape of output {self.output.name!r}")
         return seed
 
