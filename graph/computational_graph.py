@@ -169,7 +169,13 @@ class ComputationalGraph:
         node = self.output
         try:
             for node, gate, args in self._steps:
-                node.value = gate.forward(*[x.value for x in args])
+                # one and two inputs unrolled: building a list costs more than a scalar gate
+                if len(args) == 1:
+                    node.value = gate.forward(args[0].value)
+                elif len(args) == 2:
+                    node.value = gate.forward(args[0].value, args[1].value)
+                else:
+                    node.value = gate.forward(*[x.value for x in args])
         except Exception as exc:
             if sys.version_info >= (3, 11):
                 exc.add_note(f"(in the forward of node {node.name!r}, gate {node.gate!r})")
@@ -237,7 +243,7 @@ class ComputationalGraph:
                 if x.grad is None:
                     # the first gradient to arrive; keep our own copy if it shares memory
                     # with another node's gradient (a gate may hand dout straight through)
-                    shared = isinstance(g, np.ndarray) and (
+                    shared = type(g) is not float and isinstance(g, np.ndarray) and (
                         np.may_share_memory(g, upstream) or any(g is h for h in grads[:i]))
                     x.grad = g.copy() if shared else g
                 else:

@@ -1,0 +1,100 @@
+"""Scalar chain: forward + backward of N scalar ops, gategraph against micrograd and PyTorch.
+
+Run:  python benchmarks/scalar_chain.py [N ...]      (default: 1000 10000 100000)
+
+The chain cycles x * 0.99, x + 0.01, relu(x). gategraph builds its graph once
+and runs it; micrograd 0.1.0 has no static graph, so each of its steps rebuilds
+the expression (measured with the garbage collector on and off); PyTorch uses
+0-d tensors with autograd. Contenders run interleaved; medians are reported.
+Peers that are not installed are skipped with a message.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+from collections.abc import Callable
+
+from _timing import interleaved, table
+
+
+def gategraph_step(n: int) -> Callable[[], object]:
+    from gates import ReLU
+    from graph import ComputationalGraph, Input
+
+    node = Input("x")
+    for i in range(n):
+        node = node * 0.99 if i % 3 == 0 else node + 0.01 if i % 3 == 1 else ReLU()(node)
+    graph = ComputationalGraph(node)
+
+    def step() -> object:
+        graph.forward(x=1.0)
+        return graph.backward()
+
+    return step
+
+
+def micrograd_step(n: int, gc_on: bool) -> Callable[[], object] | None:
+    try:
+        from micrograd.engine import Value
+    except ImportError:
+        return None
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * n + 1000))  # its topological sort recurses
+
+    def step() -> object:
+        enabled = gc.isenabled()
+        if not gc_on:
+            gc.disable()
+        try:
+            x = node = Value(1.0)
+            for i in range(n):
+                node = node * 0.99 if i % 3 == 0 else node + 0.01 if i % 3 == 1 else node.relu()
+            node.backward()
+            return x.grad
+        finally:
+            if enabled:
+                gc.enable()
+
+    return step
+
+
+def torch_step(n: int) -> Callable[[], object] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+
+    def step() -> object:
+        x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+        node = x
+        for i in range(n):
+            node = node * 0.99 if i % 3 == 0 else node + 0.01 if i % 3 == 1 else torch.relu(node)
+        node.backward()
+        return x.grad
+
+    return step
+
+
+def main(sizes: list[int]) -> None:
+    rows = [["N", "contender", "median ms", "ns / op", "gategraph ÷ it"]]
+    for n in sizes:
+        contenders = {"gategraph": gategraph_step(n)}
+        peers = {"micrograd (gc on)": micrograd_step(n, gc_on=True),
+                 "micrograd (gc off)": micrograd_step(n, gc_on=False),
+                 "pytorch 0-d": torch_step(n)}
+        for name, step in peers.items():
+            if step is None:
+                print(f"skipping {name}: not installed (pip install micrograd==0.1.0 torch)")
+            else:
+                contenders[name] = step
+        rounds = max(5, 200_000 // n)
+        medians = interleaved(contenders, rounds=min(rounds, 50))
+        ours = medians["gategraph"]
+        for name, t in medians.items():
+            rows.append([str(n), name, f"{t * 1e3:.2f}", f"{t / n * 1e9:.0f}", f"{ours / t:.2f}"])
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [1_000, 10_000, 100_000])
