@@ -224,28 +224,24 @@ class ComputationalGraph:
             if upstream is None:  # only None gradients reached this node
                 continue
             grads: Any = gate.backward(upstream)  # a learner's gate may return anything
-            if not isinstance(grads, (tuple, list)) or len(grads) != len(inputs):
-                raise ShapeError(
-                    f"{gate} (node {node.name!r}): backward must return a tuple of "
-                    f"{len(inputs)} gradient(s), one per input, got {_describe(grads)}")
-            for i, x in enumerate(inputs):
-                g = grads[i]
+            if type(grads) is not tuple or len(grads) != len(inputs):
+                _check_count(node, grads)
+            for x, g in zip(inputs, grads, strict=True):
                 if g is None:
                     continue
                 value = x.value
-                # (two Python floats have the same shape: skip the look-up for scalar graphs)
+                # (two Python floats have the same shape: no look-up needed on scalar graphs)
                 if (type(g) is not float or type(value) is not float) and shape_of(g) != shape_of(value):
-                    raise ShapeError(
-                        f"{gate} (node {node.name!r}): gradient for input {i} ({x.name!r}) "
-                        f"has shape {shape_of(g)}, expected {shape_of(value)}, the input's shape")
+                    _check_shapes(node, grads)
                 if not x.requires_grad:
                     continue
                 if x.grad is None:
-                    # the first gradient to arrive; keep our own copy if it shares memory
-                    # with another node's gradient (a gate may hand dout straight through)
-                    shared = type(g) is not float and isinstance(g, np.ndarray) and (
-                        np.may_share_memory(g, upstream) or any(g is h for h in grads[:i]))
-                    x.grad = g.copy() if shared else g
+                    # the first gradient to arrive: keep our own copy if it shares memory with
+                    # another gradient (a gate may hand dout through, or return one array twice)
+                    if type(g) is not float and isinstance(g, np.ndarray) and (
+                            np.may_share_memory(g, upstream) or sum(h is g for h in grads) > 1):
+                        g = g.copy()
+                    x.grad = g
                 else:
                     x.grad = x.grad + g  # fan-out: gradients add (never in place: a new array)
         return {str(n.name): _public(n.grad) for n in self._grad_leaves if n.grad is not None}
@@ -260,7 +256,7 @@ class ComputationalGraph:
                                  "backward(dout) needs dout of that shape (it may be omitted "
                                  "only for a one-element output)")
             dtype = value.dtype if isinstance(value, (np.ndarray, np.floating)) else np.float64
-            return np.ones(shape, dtype=dtype)[()]
+            return as_value(np.ones(shape, dtype=dtype), "dout", to_float=True)  # 1.0 as a Python float
         seed = as_value(dout, "dout", to_float=True)
         if shape_of(seed) != shape:
             raise ShapeError(f"ComputationalGraph: dout has shape {shape_of(seed)}, expected {shape}, "
@@ -273,7 +269,18 @@ class ComputationalGraph:
                 f"output {self.output.name!r}>")
 
 
-def _describe(grads: Any) -> str:
-    if isinstance(grads, (tuple, list)):
-        return f"{len(grads)}"
-    return f"a {type(grads).__name__}"
+def _check_count(node: Node, grads: Any) -> None:
+    """Raise `ShapeError` unless a gate returned one gradient per input (a tuple or list)."""
+    if not isinstance(grads, (tuple, list)) or len(grads) != len(node.inputs):
+        got = f"{len(grads)}" if isinstance(grads, (tuple, list)) else f"a {type(grads).__name__}"
+        raise ShapeError(f"{node.gate} (node {node.name!r}): backward must return a tuple of "
+                         f"{len(node.inputs)} gradient(s), one per input, got {got}")
+
+
+def _check_shapes(node: Node, grads: Any) -> None:
+    """Raise `ShapeError` for the first gradient not shaped exactly like its input."""
+    for i, (x, g) in enumerate(zip(node.inputs, grads, strict=True)):
+        if g is not None and shape_of(g) != shape_of(x.value):
+            raise ShapeError(
+                f"{node.gate} (node {node.name!r}): gradient for input {i} ({x.name!r}) "
+                f"has shape {shape_of(g)}, expected {shape_of(x.value)}, the input's shape")
