@@ -1,0 +1,301 @@
+"""Fully connected networks built from gates: the lecture's f = W2·max(0, W1·x).
+
+A `Network` is a graph of `MatMul`, bias `Add` and activation gates on an
+`Input` named ``"X"``, with a `Parameter` per weight matrix and bias. Data come
+in rows, so the lecture's ``W1·x`` for one column ``x`` is ``X @ W1`` for a
+batch ``X: (N, D)``. `Network.training_graph` adds a loss gate and the L2
+penalty, built from gates too; `graph.train` runs it.
+
+The 2-layer network, by hand, reads like the lecture's formula:
+
+>>> from graph import Input, Parameter
+>>> from gates import ReLU
+>>> X = Input("X", shape=(None, 2), requires_grad=False)
+>>> W1, b1 = Parameter("W1", np.ones((2, 3))), Parameter("b1", np.zeros(3))
+>>> W2, b2 = Parameter("W2", np.ones((3, 1))), Parameter("b2", np.zeros(1))
+>>> f = ReLU()(X @ W1 + b1) @ W2 + b2          # f = W2 max(0, W1 x)
+>>> ComputationalGraph(f).forward(X=[[1.0, -3.0], [1.0, 2.0]])
+array([[0.],
+       [9.]])
+
+`Network([2, 3, 1])` builds the same graph, initialised for its activation.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Sequence
+from typing import Any, cast
+
+import numpy as np
+
+from gates import (
+    Add,
+    Gate,
+    LeakyReLU,
+    MatMul,
+    ReLU,
+    Scale,
+    Sigmoid,
+    SoftmaxCrossEntropy,
+    SquaredNorm,
+    SVMLoss,
+    Tanh,
+)
+
+from .computational_graph import ComputationalGraph
+from .nodes import Input, Node, Parameter
+
+__all__ = ["ACTIVATIONS", "LOSSES", "Network", "l2_penalty"]
+
+#: Activation gates by name, and the initialisation each calls for.
+ACTIVATIONS: dict[str, tuple[type[Gate], str]] = {
+    "relu": (ReLU, "he"),
+    "leaky_relu": (LeakyReLU, "he"),
+    "tanh": (Tanh, "xavier"),
+    "sigmoid": (Sigmoid, "xavier"),
+}
+
+#: Loss gates by name: both take scores ``(N, C)`` and labels ``(N,)``.
+LOSSES: dict[str, type[Gate]] = {"softmax": SoftmaxCrossEntropy, "svm": SVMLoss}
+
+#: Standard deviation of the initial weights, given the fan-in ``n`` (CS231n's calibrations).
+_INIT_STD = {"he": lambda n: np.sqrt(2.0 / n), "xavier": lambda n: np.sqrt(1.0 / n)}
+
+
+def l2_penalty(weights: Sequence[Node], reg: float) -> Node:
+    """The L2 regularisation term ``0.5 reg Σ_W ‖W‖²``, built from gates.
+
+    One `SquaredNorm` per weight, summed by `Add` gates and scaled by
+    ``Scale(0.5 * reg)``; its gradient is ``reg W`` for each ``W``.
+
+    Parameters
+    ----------
+    weights : sequence of Node
+        The weight matrices to penalise (not the biases).
+    reg : float
+        Regularisation strength.
+
+    Returns
+    -------
+    Node
+        A scalar node named ``"l2"``.
+
+    Examples
+    --------
+    >>> W = Parameter("W", [[1.0, -2.0], [0.0, 3.0]])
+    >>> g = ComputationalGraph(l2_penalty([W], reg=0.1))
+    >>> round(g.forward(), 12)                # 0.5 * 0.1 * (1 + 4 + 0 + 9)
+    0.7
+    >>> g.backward()["W"]                     # reg * W
+    array([[ 0.1, -0.2],
+           [ 0. ,  0.3]])
+    """
+    if not weights:
+        raise ValueError("l2_penalty needs at least one weight")
+    name = f"‖{weights[0].name}‖²"
+    total = SquaredNorm()(weights[0], name=name)
+    for W in weights[1:]:
+        name = f"{name} + ‖{W.name}‖²"
+        total = Add()(total, SquaredNorm()(W, name=f"‖{W.name}‖²"), name=name)
+    return cast(Node, Scale(0.5 * reg)(total, name="l2"))
+
+
+class Network:
+    """A fully connected network: affine layers with an activation between them.
+
+    For ``sizes = [D, H, C]`` the scores are ``act(X @ W1 + b1) @ W2 + b2``,
+    the lecture's f = W2·max(0, W1·x) with biases; ``[D, C]`` is the linear
+    classifier ``X @ W1 + b1``; more sizes make deeper networks. Hidden layers
+    are initialised for their activation (He, ``std = sqrt(2 / fan_in)``, for
+    ReLU-like gates; Xavier, ``std = sqrt(1 / fan_in)``, for tanh and sigmoid),
+    the output layer with Xavier; biases start at zero.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        ``[D, H1, ..., C]``: input features, hidden units per layer, classes.
+    activation : str
+        A key of `ACTIVATIONS`: ``"relu"``, ``"leaky_relu"``, ``"tanh"`` or ``"sigmoid"``.
+    seed : int
+        Seed of the initial weights (`numpy.random.default_rng`).
+
+    Attributes
+    ----------
+    X : Input
+        The data, ``(N, D)``, named ``"X"``; it needs no gradient.
+    scores : Node
+        The class scores, ``(N, C)``.
+    weights, biases : list of Parameter
+        ``W1: (D, H1)``, ..., ``b1: (H1,)``, ...
+    parameters : dict of str to Parameter
+        ``{"W1": ..., "b1": ..., ...}``, in layer order.
+
+    Examples
+    --------
+    >>> net = Network([2, 100, 3], seed=0)
+    >>> print(net)
+    Network 2 → 100 → 3: scores = max(0, X·W1 + b1)·W2 + b2
+    >>> X = np.array([[0.5, -0.5], [0.0, 1.0]])
+    >>> net.forward(X).shape, net.predict(X).shape
+    ((2, 3), (2,))
+    >>> {name: p.value.shape for name, p in net.parameters.items()}
+    {'W1': (2, 100), 'b1': (100,), 'W2': (100, 3), 'b2': (3,)}
+    """
+
+    def __init__(self, sizes: Sequence[int], activation: str = "relu", *, seed: int = 0) -> None:
+        sizes = [int(n) for n in sizes]
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"Network: sizes must be [D, ..., C], at least two numbers >= 1, got {sizes}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"Network: unknown activation {activation!r}; "
+                             f"the activations are {', '.join(ACTIVATIONS)}")
+        self.sizes, self.activation = tuple(sizes), activation
+        gate_class, hidden_init = ACTIVATIONS[activation]
+        rng = np.random.default_rng(seed)
+        self.X = Input("X", shape=(None, sizes[0]), requires_grad=False)
+        self.weights: list[Parameter] = []
+        self.biases: list[Parameter] = []
+        h: Node = self.X
+        layers = len(sizes) - 1
+        for k, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes), start=1):
+            init = hidden_init if k < layers else "xavier"
+            W = Parameter(f"W{k}", _INIT_STD[init](fan_in) * rng.standard_normal((fan_in, fan_out)))
+            b = Parameter(f"b{k}", np.zeros(fan_out))
+            self.weights.append(W)
+            self.biases.append(b)
+            h = Add()(MatMul()(h, W, name=f"X·W{k}" if k == 1 else f"h{k - 1}·W{k}"), b,
+                      name="scores" if k == layers else f"a{k}")
+            if k < layers:
+                h = gate_class()(h, name=f"h{k}")
+        self.scores: Node = h
+        self.parameters: dict[str, Parameter] = {}
+        for W, b in zip(self.weights, self.biases, strict=True):
+            self.parameters[str(W.name)], self.parameters[str(b.name)] = W, b
+        self._score_graph = ComputationalGraph(self.scores)
+
+    @property
+    def formula(self) -> str:
+        """The scores as a formula, ``max(0, X·W1 + b1)·W2 + b2`` for a 2-layer ReLU network."""
+        text = "X"
+        for k in range(1, len(self.sizes)):
+            text = f"{text}·W{k} + b{k}"
+            if k < len(self.sizes) - 1:
+                text = f"max(0, {text})" if self.activation == "relu" else f"{self.activation}({text})"
+        return text
+
+    def forward(self, X: Any) -> np.ndarray:
+        """The class scores of a batch.
+
+        Parameters
+        ----------
+        X : array_like, shape (N, D)
+
+        Returns
+        -------
+        ndarray, shape (N, C)
+        """
+        scores: np.ndarray = np.asarray(self._score_graph.forward(X=X))
+        return scores
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The predicted class of each row of ``X: (N, D)``: the index of its highest score, ``(N,)``."""
+        labels: np.ndarray = np.argmax(self.forward(X), axis=1)
+        return labels
+
+    def accuracy(self, X: Any, y: Any) -> float:
+        """The fraction of rows of ``X: (N, D)`` whose predicted class is ``y: (N,)``."""
+        return float(np.mean(self.predict(X) == np.asarray(y)))
+
+    def training_graph(self, loss: str = "softmax", reg: float = 0.0) -> ComputationalGraph:
+        """The graph of the training objective: data loss plus L2 penalty on the weights.
+
+        ``loss = L(scores, y) + 0.5 reg Σ_k ‖W_k‖²``, with ``L`` the mean softmax
+        cross-entropy or multiclass SVM loss. Its inputs are ``X`` and the labels
+        ``y`` (an `Input` that needs no gradient); its parameters are this
+        network's. Build it once and run it on every minibatch.
+
+        Parameters
+        ----------
+        loss : str
+            A key of `LOSSES`: ``"softmax"`` or ``"svm"``.
+        reg : float
+            L2 strength, >= 0; 0 leaves the penalty out.
+
+        Returns
+        -------
+        ComputationalGraph
+            Output: the scalar loss, named ``"loss"``.
+
+        Examples
+        --------
+        >>> net = Network([2, 3], seed=0)
+        >>> g = net.training_graph("softmax", reg=1e-3)
+        >>> sorted(g.inputs), list(g.parameters)
+        (['X', 'y'], ['W1', 'b1'])
+        >>> from graph import gradcheck
+        >>> gradcheck(g, {"X": np.ones((4, 2)), "y": np.array([0, 1, 2, 0])})
+        True
+        """
+        if loss not in LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; the losses are {', '.join(LOSSES)}")
+        if not reg >= 0:
+            raise ValueError(f"reg must be >= 0, got {reg}")
+        y = Input("y", shape=(None,), requires_grad=False)
+        data_loss = LOSSES[loss]()(self.scores, y, name="data_loss" if reg else "loss")
+        if not reg:
+            return ComputationalGraph(data_loss)
+        return ComputationalGraph(Add()(data_loss, l2_penalty(self.weights, reg), name="loss"))
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the sizes, the activation and every parameter to ``path`` as ``.npz``.
+
+        The file holds plain arrays only (no pickles): ``W1``, ``b1``, ..., plus
+        ``sizes`` and ``activation``. It is written at ``path`` exactly (no
+        ``.npz`` is added). `load` reads it back.
+        """
+        arrays = {name: p.value for name, p in self.parameters.items()}
+        with open(path, "wb") as file:
+            np.savez(file, sizes=np.array(self.sizes, dtype=np.int64),
+                     activation=np.array(self.activation), **arrays)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Network:
+        """A network read from a file that `save` wrote; it predicts exactly as the saved one.
+
+        Raises
+        ------
+        ValueError
+            If the file is not a saved network, or a parameter's shape is wrong.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> net = Network([2, 5, 3], seed=1)
+        >>> path = os.path.join(tempfile.mkdtemp(), "net.npz")
+        >>> net.save(path)
+        >>> X = np.random.default_rng(0).standard_normal((4, 2))
+        >>> bool(np.array_equal(Network.load(path).forward(X), net.forward(X)))
+        True
+        """
+        with np.load(path, allow_pickle=False) as data:
+            missing = {"sizes", "activation"} - set(data.files)
+            if missing:
+                raise ValueError(f"{os.fspath(path)!r} is not a saved Network: it lacks {sorted(missing)}")
+            net = cls(data["sizes"].tolist(), str(data["activation"]))
+            for name, param in net.parameters.items():
+                if name not in data.files:
+                    raise ValueError(f"{os.fspath(path)!r}: parameter {name!r} is missing")
+                value = data[name]
+                if value.shape != param.value.shape:
+                    raise ValueError(f"{os.fspath(path)!r}: parameter {name!r} has shape {value.shape}, "
+                                     f"expected {param.value.shape}")
+                param.value = value.astype(np.float64)
+        return net
+
+    def __str__(self) -> str:
+        return f"Network {' → '.join(map(str, self.sizes))}: scores = {self.formula}"
+
+    def __repr__(self) -> str:
+        return f"Network({list(self.sizes)}, activation={self.activation!r})"

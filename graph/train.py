@@ -1,0 +1,255 @@
+"""The training loop: minibatches through one static graph, SGD, a progress bar, a history.
+
+Each step is the lecture's loop: ``forward`` a minibatch through the training
+graph (built once), ``backward`` for the gradients, and let `SGD` update the
+parameters. After every epoch the network is evaluated on the training and
+validation splits, so the validation accuracy is known from the first epoch on.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import numpy as np
+
+from .datasets import Dataset
+from .nn import Network
+from .optim import SGD
+
+__all__ = ["RECIPES", "History", "Recipe", "TextProgress", "train"]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Default hyperparameters for one dataset: what `gategraph train` uses unless told otherwise."""
+
+    hidden: int         #: hidden units (0: the linear classifier)
+    epochs: int
+    batch_size: int
+    lr: float
+    lr_decay: float     #: per epoch
+    reg: float          #: L2 strength
+    momentum: float = 0.9
+
+
+#: The defaults of `gategraph train`, by dataset. Spiral: train accuracy 0.993 (seeds 0-4) in
+#: about a second; digits: validation accuracy 0.977 (seed 0; 0.972 to 0.980 over seeds 0-4), with
+#: an L2 strength that also wipes the random initial weights out of the hidden templates.
+RECIPES: dict[str, Recipe] = {
+    "spiral": Recipe(hidden=100, epochs=200, batch_size=32, lr=0.3, lr_decay=0.98, reg=1e-4),
+    "digits": Recipe(hidden=100, epochs=30, batch_size=32, lr=0.1, lr_decay=0.95, reg=3e-3),
+}
+
+
+@dataclass
+class History:
+    """What happened during `train`.
+
+    Attributes
+    ----------
+    loss : list of float
+        The training objective on each minibatch, one entry per step.
+    train_accuracy, val_accuracy : list of float
+        Accuracy on the whole training / validation split before training
+        (entry 0) and after each epoch.
+    lr : list of float
+        The learning rate used in each epoch.
+    steps_per_epoch : int
+        Minibatches per epoch (to line ``loss`` up with the epochs).
+    best_epoch : int
+        The epoch with the highest validation accuracy (the first, on ties).
+    stopped_early : bool
+        Whether ``patience`` ran out before the last epoch.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    steps_per_epoch: int = 0
+    best_epoch: int = 0
+    stopped_early: bool = False
+
+    @property
+    def epochs(self) -> int:
+        """The number of epochs trained."""
+        return len(self.lr)
+
+    def epoch_loss(self) -> np.ndarray:
+        """The mean minibatch loss of each epoch, ``(epochs,)``."""
+        n = self.steps_per_epoch
+        losses = np.asarray(self.loss[:n * self.epochs], dtype=np.float64).reshape(-1, n)
+        means: np.ndarray = losses.mean(axis=1)
+        return means
+
+
+class TextProgress:
+    r"""A one-line text progress bar, for when tqdm is not installed.
+
+    Rewrites its line with ``\r`` on each `update` and ends it at `close`.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> bar = TextProgress(total=4, file=out, width=8)
+    >>> bar.set_postfix(loss="0.5")
+    >>> bar.update(2)
+    >>> bar.close()
+    >>> out.getvalue()
+    '\rtraining  2/4 epochs [####....] loss=0.5\n'
+    """
+
+    def __init__(self, total: int, file: TextIO, desc: str = "training", width: int = 30) -> None:
+        self.total, self.file, self.desc, self.width = total, file, desc, width
+        self.n = 0
+        self.postfix = ""
+        self._width = 0  # of the last line written, to blank out what a shorter line leaves
+
+    def set_postfix(self, refresh: bool = False, **values: Any) -> None:
+        """Show ``name=value`` pairs after the bar at the next `update` (as tqdm's)."""
+        self.postfix = " ".join(f"{k}={v}" for k, v in values.items())
+
+    def update(self, n: int = 1) -> None:
+        """Advance by ``n`` and redraw."""
+        self.n += n
+        filled = self.width * self.n // max(self.total, 1)
+        digits = len(str(self.total))
+        bar = "#" * filled + "." * (self.width - filled)
+        line = f"{self.desc} {self.n:>{digits}}/{self.total} epochs [{bar}] {self.postfix}"
+        self.file.write(f"\r{line:<{self._width}}")
+        self.file.flush()
+        self._width = len(line)
+
+    def close(self) -> None:
+        """End the line."""
+        self.file.write("\n")
+        self.file.flush()
+
+
+def _progress_bar(total: int, show: bool | None, file: TextIO) -> Any:
+    """tqdm when importable, else `TextProgress`; ``None`` when there is nothing to show.
+
+    ``show=None`` shows a bar only when ``file`` is a terminal.
+    """
+    if show is None:
+        show = file.isatty()
+    if not show:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return TextProgress(total, file)
+    return tqdm(total=total, desc="training", unit="epoch", file=file, leave=True)
+
+
+def train(net: Network, data: Dataset, *, epochs: int = 10, batch_size: int = 64, lr: float = 0.1,
+          momentum: float = 0.9, lr_decay: float = 1.0, reg: float = 0.0, loss: str = "softmax",
+          seed: int = 0, patience: int | None = None, progress: bool | None = None,
+          progress_file: TextIO | None = None) -> History:
+    """Train ``net`` on ``data`` with minibatch SGD; return the `History`.
+
+    The training graph (``net.training_graph(loss, reg)``) is built once. Each
+    epoch visits the training split in a fresh random order, ``batch_size`` rows
+    per step (the last batch may be smaller); after each epoch the learning rate
+    is multiplied by ``lr_decay`` and both splits are evaluated. The same
+    ``seed`` (with the same initial network) gives the same run.
+
+    Parameters
+    ----------
+    net : Network
+        Updated in place.
+    data : Dataset
+        ``X_train: (N, D)``, ``y_train: (N,)``, ``X_val: (M, D)``, ``y_val: (M,)``.
+    epochs : int
+        Passes over the training split, >= 1.
+    batch_size : int
+        Rows per step, >= 1 (at most ``N`` are used).
+    lr, momentum, lr_decay : float
+        For `SGD`.
+    reg : float
+        L2 strength on the weights.
+    loss : str
+        ``"softmax"`` or ``"svm"``.
+    seed : int
+        Seed of the minibatch order.
+    patience : int, optional
+        Early stopping: stop when the validation accuracy has not improved
+        for this many epochs, and in any case end with the parameters of the
+        best epoch (the highest validation accuracy). ``None`` trains every
+        epoch and keeps the last parameters.
+    progress : bool, optional
+        Show a progress bar (tqdm if installed, else a text line) on
+        ``progress_file``; ``None`` shows it only when that is a terminal.
+    progress_file : file, optional
+        Where the bar goes; standard error by default.
+
+    Returns
+    -------
+    History
+
+    Raises
+    ------
+    FloatingPointError
+        When the loss becomes infinite or nan (a learning rate too large).
+
+    Examples
+    --------
+    >>> from graph.datasets import load_dataset
+    >>> data = load_dataset("spiral")
+    >>> net = Network([2, 50, 3], seed=0)
+    >>> history = train(net, data, epochs=30, batch_size=50, lr=0.3, reg=1e-3, progress=False)
+    >>> history.val_accuracy[0] < 0.6 < 0.9 < history.val_accuracy[-1]
+    True
+    """
+    if epochs < 1 or batch_size < 1:
+        raise ValueError(f"train: epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
+    if patience is not None and patience < 1:
+        raise ValueError(f"train: patience must be >= 1 or None, got {patience}")
+    objective = net.training_graph(loss, reg)
+    optimizer = SGD(net.parameters, lr=lr, momentum=momentum, lr_decay=lr_decay)
+    rng = np.random.default_rng(seed)
+    X, y = data.X_train, data.y_train
+    n = len(y)
+    history = History(steps_per_epoch=-(-n // min(batch_size, n)))
+    history.train_accuracy.append(net.accuracy(X, y))
+    history.val_accuracy.append(net.accuracy(data.X_val, data.y_val))
+    best = {name: p.value.copy() for name, p in net.parameters.items()} if patience is not None else {}
+    bar = _progress_bar(epochs, progress, progress_file or sys.stderr)
+    try:
+        for epoch in range(1, epochs + 1):
+            history.lr.append(optimizer.lr)
+            order = rng.permutation(n)
+            for start in range(0, n, batch_size):
+                rows = order[start:start + batch_size]
+                loss_value = objective.forward(X=X[rows], y=y[rows])
+                if not np.isfinite(loss_value):
+                    raise FloatingPointError(
+                        f"training diverged: the loss became {loss_value} in epoch {epoch}; "
+                        f"try a smaller learning rate than {lr:g}")
+                history.loss.append(loss_value)
+                optimizer.step(objective.backward())
+            optimizer.decay()
+            history.train_accuracy.append(net.accuracy(X, y))
+            history.val_accuracy.append(net.accuracy(data.X_val, data.y_val))
+            if history.val_accuracy[epoch] > history.val_accuracy[history.best_epoch]:
+                history.best_epoch = epoch
+                if patience is not None:
+                    best = {name: p.value.copy() for name, p in net.parameters.items()}
+            if bar is not None:
+                bar.set_postfix(refresh=False, loss=f"{history.loss[-1]:.3f}",
+                                train=f"{history.train_accuracy[-1]:.3f}",
+                                val=f"{history.val_accuracy[-1]:.3f}")
+                bar.update(1)
+            if patience is not None and epoch - history.best_epoch >= patience:
+                history.stopped_early = epoch < epochs
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+    if patience is not None:
+        for name, p in net.parameters.items():
+            p.value = best[name]
+    return history
