@@ -11,8 +11,10 @@ gradient, the names) is worked out once, when the graph is built.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,7 @@ from gates.base import shape_of
 
 from .errors import FeedError, ForwardFirstError, GraphError, ShapeError
 from .nodes import Input, Node, Parameter, as_value
+from .trace import Trace, trace_of
 
 __all__ = ["ComputationalGraph", "topological_order"]
 
@@ -267,6 +270,49 @@ class ComputationalGraph:
         return (f"<ComputationalGraph: {len(self._steps)} gates, "
                 f"inputs {list(self.inputs)}, parameters {list(self.parameters)}, "
                 f"output {self.output.name!r}>")
+
+    # Looking at a run: the chain-rule table and the drawing (graph/trace.py, graph/draw.py).
+    # Nothing is recorded during forward or backward; these read what the nodes hold.
+
+    def trace(self) -> Trace:
+        """The chain-rule steps of the last `backward`: one per gate, in the order they ran.
+
+        Each step gives the node, its gate, the upstream gradient, and for each
+        input the local gradient and the downstream gradient (local × upstream);
+        array values are summarised by shape and norm. ``print`` it for a text
+        table; Jupyter shows an HTML table. See `graph.trace.Trace`.
+
+        Raises
+        ------
+        graph.TraceError
+            Before any `backward`, or after a `forward` that followed it.
+        """
+        return trace_of(self)
+
+    def to_dot(self, *, title: str | None = None, digits: int = 4) -> str:
+        """The graph as Graphviz DOT text: values in green, gradients in red (`graph.draw.to_dot`)."""
+        from .draw import to_dot
+
+        return to_dot(self, title=title, digits=digits)
+
+    def render(self, path: str | os.PathLike[str], format: str = "svg", *, title: str | None = None,
+               digits: int = 4) -> Path:
+        """Draw the graph into the file ``path`` (`graph.draw.render`); needs a Graphviz engine.
+
+        Raises
+        ------
+        graph.GraphvizNotFoundError
+            If none is installed; ``pip install "gategraph[viz]"`` brings one.
+        """
+        from .draw import render
+
+        return render(self, path, format, title=title, digits=digits)
+
+    def _repr_svg_(self) -> str:
+        """Jupyter's picture of the graph, with values and gradients (`graph.draw.to_svg`)."""
+        from .draw import to_svg
+
+        return to_svg(self)
 
 
 def _check_count(node: Node, grads: Any) -> None:

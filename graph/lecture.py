@@ -17,7 +17,7 @@ from gates import AddConstant, Exp, Max, Reciprocal, Scale, Sigmoid, SquaredNorm
 from .computational_graph import ComputationalGraph
 from .nodes import Input
 
-__all__ = ["Example", "examples", "patterns", "sigmoid_neuron", "simple_circuit", "vectorised"]
+__all__ = ["Example", "examples", "patterns", "sigmoid_neuron", "simple_circuit", "staged", "vectorised"]
 
 
 @dataclass
@@ -67,6 +67,29 @@ def sigmoid_neuron(decomposed: bool = True) -> Example:
                    dict(_NEURON_FEED), 0.731059, dict(_NEURON_GRADS))
 
 
+def staged() -> Example:
+    """f = (x + σ(y)) / (σ(x) + (x + y)²) at x = 3, y = -4, staged as in the course notes.
+
+    "Backprop in practice": the forward pass is broken into small named stages
+    (``sigy``, ``num``, ``sigx``, ``xpy``, ``xpysqr``, ``den``, ``invden``), each
+    one easy to differentiate, and ``x`` and ``y`` fan out, so their gradients add.
+    By the quotient rule, with ``N = x + σ(y)`` and ``D = σ(x) + (x + y)²``:
+    ``df/dx = (D - N (σ'(x) + 2 (x + y))) / D² = 2.059570`` and
+    ``df/dy = (σ'(y) D - N 2 (x + y)) / D² = 1.592233``, where f = N / D = 1.545645.
+    """
+    x, y = Input("x"), Input("y")
+    sigy = Sigmoid()(y, name="sigy")                   # σ(y)
+    num = (x + sigy).named("num")                       # numerator
+    sigx = Sigmoid()(x, name="sigx")                    # σ(x)
+    xpy = (x + y).named("xpy")
+    xpysqr = (xpy**2).named("xpysqr")
+    den = (sigx + xpysqr).named("den")                  # denominator
+    invden = Reciprocal()(den, name="invden")
+    f = (num * invden).named("f")
+    return Example("Staged computation", "f = (x + σ(y)) / (σ(x) + (x + y)^2)", ComputationalGraph(f),
+                   {"x": 3.0, "y": -4.0}, 1.545645, {"x": 2.059570, "y": 1.592233})
+
+
 def patterns() -> Example:
     """f = 2 (x y + max(z, w)) at x = 3, y = -4, z = 2, w = -1: add, max, mul, at work."""
     x, y, z, w = Input("x"), Input("y"), Input("z"), Input("w")
@@ -87,6 +110,6 @@ def vectorised() -> Example:
 
 
 def examples() -> list[Example]:
-    """Every worked example, in the lecture's order."""
+    """Every worked example, in the order of the lecture and its course notes."""
     return [simple_circuit(), sigmoid_neuron(decomposed=True), sigmoid_neuron(decomposed=False),
-            patterns(), vectorised()]
+            staged(), patterns(), vectorised()]

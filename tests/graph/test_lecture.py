@@ -53,3 +53,46 @@ def test_vectorised_f_is_0_116_not_0_46():
     q = next(n for n in example.graph.nodes_topologically_sorted() if n.name == "q")
     np.testing.assert_allclose(q.value, [0.22, 0.26], rtol=1e-12)
     np.testing.assert_allclose(q.grad, 2 * q.value, rtol=1e-12)
+
+
+def test_staged_example_matches_a_hand_derivation():
+    from math import exp
+
+    from graph.lecture import staged
+
+    def sigma(t):
+        return 1 / (1 + exp(-t))
+
+    x, y = 3.0, -4.0
+    N, D = x + sigma(y), sigma(x) + (x + y) ** 2               # f = N / D, the quotient rule:
+    dfdx = (D - N * (sigma(x) * (1 - sigma(x)) + 2 * (x + y))) / D**2
+    dfdy = (sigma(y) * (1 - sigma(y)) * D - N * 2 * (x + y)) / D**2
+    example = staged()
+    output, grads = example.run()
+    assert output == pytest.approx(N / D, rel=1e-14)
+    assert grads["x"] == pytest.approx(dfdx, rel=1e-12)
+    assert grads["y"] == pytest.approx(dfdy, rel=1e-12)
+    assert (round(N / D, 6), round(dfdx, 6), round(dfdy, 6)) == (1.545645, 2.05957, 1.592233)
+    nodes = {n.name: n for n in example.graph.nodes_topologically_sorted()}
+    assert nodes["num"].value == pytest.approx(N) and nodes["den"].value == pytest.approx(D)
+    assert nodes["xpysqr"].value == 1.0
+
+
+def test_staged_example_gradients_add_where_x_and_y_fan_out():
+    from graph.lecture import staged
+
+    example = staged()
+    _, grads = example.run()
+    trace = example.graph.trace()
+    for leaf in ("x", "y"):
+        parts = [down for step in trace for name, down in zip(step.inputs, step.downstream, strict=True)
+                 if name == leaf]
+        assert len(parts) == {"x": 3, "y": 2}[leaf]  # x feeds num, sigx and xpy; y feeds sigy and xpy
+        assert sum(parts) == pytest.approx(grads[leaf], rel=1e-15)
+
+
+def test_examples_come_in_the_lecture_order_with_unique_titles():
+    titles = [e.title for e in examples()]
+    assert titles[0] == "A simple circuit" and titles[-1].startswith("Vectorised")
+    assert titles.index("Staged computation") == 3
+    assert len(set(titles)) == len(titles)

@@ -1,0 +1,275 @@
+"""Drawings of a graph as on the lecture's slides: `to_dot`, `render`, `to_svg`.
+
+`to_dot` writes Graphviz DOT text and needs nothing: gates are small circles
+with their symbol (``+``, ``*``, ``max``, ``σ``, ...) and node name, leaves
+stand at the left with their names, and each edge carries the value flowing
+along it in green and, after a ``backward``, the gradient flowing back along it
+in red. Where a value is used more than once (fan-out), its node also shows the
+sum of the gradients of its edges, ``Σ``: the "copy adds gradients" rule.
+
+Turning DOT into a picture needs a Graphviz engine: a system ``dot`` if one is
+on the ``PATH``, else the ``graphviz-pure`` program that
+``pip install "gategraph[viz]"`` brings. Nothing here is imported by
+``import graph`` beyond the standard library.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gates.base import shape_of
+
+from .nodes import Constant, Node
+from .trace import TraceError, format_value, node_label, replay
+
+if TYPE_CHECKING:
+    from .computational_graph import ComputationalGraph
+
+__all__ = ["GRAD_COLOR", "VALUE_COLOR", "GraphvizNotFoundError", "find_engine", "render", "run_engine",
+           "to_dot", "to_svg"]
+
+#: Colour of forward values on edges (green, as on the slides).
+VALUE_COLOR = "#1a7f37"
+#: Colour of gradients on edges (red, as on the slides).
+GRAD_COLOR = "#cf222e"
+#: Arrays with at most this many elements are drawn in full; larger ones as shape and norm.
+FULL_SIZE = 6
+
+INSTALL_HINT = 'pip install "gategraph[viz]"'
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """No Graphviz engine to draw with; the message says what to install."""
+
+
+def _esc(text: str) -> str:
+    """``text`` escaped for a Graphviz HTML-like label."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&#39;"))
+
+
+def _value_html(value: Any, digits: int) -> str:
+    """A value for a label: numbers, small arrays in full (a matrix one row a line), else shape and norm."""
+    if value is not None and shape_of(value) != ():
+        array = np.asarray(value)
+        if array.ndim == 2 and array.size <= FULL_SIZE:
+            rows = [format_value(row, digits, FULL_SIZE) for row in array]
+            return "[" + ",<br/>".join(_esc(r) for r in rows) + "]"
+    return _esc(format_value(value, digits, FULL_SIZE))
+
+
+def _edge_label(value: Any, grad: Any, show_value: bool, show_grad: bool, digits: int) -> str:
+    parts = []
+    if show_value:
+        parts.append(f'<font color="{VALUE_COLOR}">{_value_html(value, digits)}</font>')
+    if show_grad:
+        parts.append(f'<font color="{GRAD_COLOR}">{_value_html(grad, digits)}</font>')
+    return f" [label=<{'<br/>'.join(parts)}>]" if parts else ""
+
+
+def to_dot(graph: ComputationalGraph, *, title: str | None = None, digits: int = 4) -> str:
+    """The graph as Graphviz DOT text, laid out left to right like the lecture's slides.
+
+    Parameters
+    ----------
+    graph : ComputationalGraph
+    title : str, optional
+        A caption above the drawing (a formula, say).
+    digits : int
+        Significant digits of the numbers on the edges.
+
+    Returns
+    -------
+    str
+        DOT text; the same graph in the same state always gives the same text.
+
+    Notes
+    -----
+    Values appear once ``forward`` has run, gradients once ``backward`` has run
+    (and not after a later ``forward``: they would belong to other values). The
+    red number on an edge is the gradient sent along that edge (the gate's
+    downstream gradient for that input); the output's value and gradient stand on
+    an edge leaving the last gate.
+
+    Examples
+    --------
+    >>> from graph import ComputationalGraph, Input
+    >>> x, y = Input("x"), Input("y")
+    >>> g = ComputationalGraph((x * y).named("f"))
+    >>> g.forward(x=3, y=-4)
+    -12.0
+    >>> g.backward()
+    {'x': -4.0, 'y': 3.0}
+    >>> print(g.to_dot())  # doctest: +ELLIPSIS
+    digraph gategraph {
+      graph [rankdir=LR, ...];
+      ...
+      n0 [shape=plaintext, label=<x>];
+      n1 [shape=plaintext, label=<y>];
+      n2 [shape=circle, ..., label=<<b>*</b><br/><font point-size="8" color="#57606a">f</font>>];
+      output [shape=point, style=invis];
+      n0 -> n2 [label=<<font color="#1a7f37">3</font><br/><font color="#cf222e">-4</font>>];
+      n1 -> n2 [label=<<font color="#1a7f37">-4</font><br/><font color="#cf222e">3</font>>];
+      n2 -> output [label=<<font color="#1a7f37">-12</font><br/><font color="#cf222e">1</font>>];
+    }
+    """
+    order = graph.nodes_topologically_sorted()
+    ids = {id(node): f"n{i}" for i, node in enumerate(order)}
+    try:
+        downstream = {id(node): step.downstream for node, step in replay(graph)}
+        has_grads = graph.output.requires_grad
+    except TraceError:
+        downstream, has_grads = {}, False
+    uses: dict[int, int] = {id(graph.output): 1}
+    for node in order:
+        for x in node.inputs:
+            uses[id(x)] = uses.get(id(x), 0) + 1
+
+    def total(node: Node) -> str:
+        """The node's summed gradient, in red, where a fan-out made it a sum."""
+        if has_grads and uses.get(id(node), 0) > 1 and node.grad is not None:
+            return f'<br/><font color="{GRAD_COLOR}">Σ {_value_html(node.grad, digits)}</font>'
+        return ""
+
+    caption = f", labelloc=t, label=<{_esc(title)}>" if title else ""
+    lines = ["digraph gategraph {",
+             '  graph [rankdir=LR, ordering=in, bgcolor="white", fontname="Helvetica", '
+             f"nodesep=0.25, ranksep=0.45{caption}];",
+             '  node [fontname="Helvetica", fontsize=12];',
+             '  edge [fontname="Helvetica", fontsize=10, arrowsize=0.6, color="#57606a"];']
+    for node in order:
+        nid = ids[id(node)]
+        if node.gate is None:
+            text = _esc(node_label(node, digits)) if isinstance(node, Constant) else _esc(str(node.name))
+            lines.append(f"  {nid} [shape=plaintext, label=<{text}{total(node)}>];")
+        else:
+            symbol = node.gate.symbol
+            shape = "circle" if len(symbol) <= 4 else "box, style=rounded"
+            label = (f'<b>{_esc(symbol)}</b><br/><font point-size="8" color="#57606a">'
+                     f"{_esc(str(node.name))}</font>{total(node)}")
+            lines.append(f"  {nid} [shape={shape}, margin=0.04, width=0.5, label=<{label}>];")
+    lines.append("  output [shape=point, style=invis];")
+    for node in order:
+        grads = downstream.get(id(node))
+        for i, x in enumerate(node.inputs):
+            grad = grads[i] if grads is not None else None
+            label = _edge_label(x.value, grad, x.value is not None, grad is not None, digits)
+            lines.append(f"  {ids[id(x)]} -> {ids[id(node)]}{label};")
+    out = graph.output
+    show_grad = has_grads and out.grad is not None
+    label = _edge_label(out.value, out.grad, out.value is not None, show_grad, digits)
+    lines.append(f"  {ids[id(out)]} -> output{label};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def find_engine() -> str | None:
+    """The Graphviz program to draw with, or ``None``.
+
+    A system ``dot`` on the ``PATH`` comes first; then ``graphviz-pure`` (the
+    ``viz`` extra) on the ``PATH`` or next to this Python (a virtual environment
+    that is not activated, such as a Jupyter kernel's).
+    """
+    import shutil
+    import sysconfig
+
+    for name in ("dot", "graphviz-pure"):
+        found = shutil.which(name)
+        if found:
+            return found
+    scripts = Path(sysconfig.get_path("scripts"))
+    for name in ("graphviz-pure", "graphviz-pure.exe"):
+        candidate = scripts / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
+def run_engine(dot: str, format: str = "svg") -> bytes:
+    """Lay out ``dot`` with the Graphviz engine; return the picture's bytes.
+
+    Parameters
+    ----------
+    dot : str
+        DOT text, as `to_dot` writes it.
+    format : str
+        Graphviz output format: ``svg``, ``png``, ...
+
+    Raises
+    ------
+    GraphvizNotFoundError
+        If no engine is installed (``pip install "gategraph[viz]"``).
+    RuntimeError
+        If the engine fails; its message is included.
+    """
+    import subprocess
+
+    engine = find_engine()
+    if engine is None:
+        raise GraphvizNotFoundError('drawing a graph needs a Graphviz engine ("dot" or "graphviz-pure") '
+                                    f"and none was found; install one with: {INSTALL_HINT}")
+    if not format.isalnum():
+        raise ValueError(f"render: format must be a Graphviz output format such as 'svg' or 'png', "
+                         f"got {format!r}")
+    done = subprocess.run([engine, "-Kdot", f"-T{format}"], input=dot.encode("utf-8"),
+                          capture_output=True, check=False, timeout=120)
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip()
+        raise RuntimeError(f"{Path(engine).name} -T{format} failed (exit {done.returncode}): {message}")
+    return done.stdout
+
+
+def to_svg(graph: ComputationalGraph, *, title: str | None = None, digits: int = 4) -> str:
+    """The drawing of `to_dot` as SVG text, as Jupyter shows it.
+
+    Parameters
+    ----------
+    graph : ComputationalGraph
+    title, digits
+        As for `to_dot`.
+
+    Returns
+    -------
+    str
+        An SVG document.
+
+    Raises
+    ------
+    GraphvizNotFoundError
+        If no Graphviz engine is installed (``pip install "gategraph[viz]"``).
+    """
+    return run_engine(to_dot(graph, title=title, digits=digits), "svg").decode("utf-8")
+
+
+def render(graph: ComputationalGraph, path: str | os.PathLike[str], format: str = "svg", *,
+           title: str | None = None, digits: int = 4) -> Path:
+    """Draw the graph into the file ``path`` in ``format``; return the path.
+
+    Parameters
+    ----------
+    graph : ComputationalGraph
+    path : str or path-like
+        The file to write, exactly as given (no suffix is added).
+    format : str
+        A Graphviz output format: ``svg`` (the default), ``png``, ...
+    title, digits
+        As for `to_dot`.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    GraphvizNotFoundError
+        If no Graphviz engine is installed (``pip install "gategraph[viz]"``).
+    """
+    picture = run_engine(to_dot(graph, title=title, digits=digits), format)
+    target = Path(path)
+    target.write_bytes(picture)
+    return target
