@@ -19,6 +19,69 @@ def test_lecture_prints_every_example_with_its_numbers(capsys):
         assert text in out, text
 
 
+def test_lecture_prints_the_staged_example_and_a_trace_table_per_example(capsys):
+    from graph.lecture import examples
+
+    assert main(["lecture"]) == 0
+    out = capsys.readouterr().out
+    assert "Staged computation" in out
+    for text in ["f = 1.54564", "df/dx = 2.05957", "df/dy = 1.59223"]:
+        assert text in out, text
+    assert out.count("downstream = local × upstream") == len(examples())
+    assert "    invden  1/x   3.01799    den     -0.262292  -0.791593" in out  # a row of the staged table
+    assert "drawing" not in out
+
+
+def _svg_texts(path):
+    import html
+    import re
+
+    svg = path.read_text(encoding="utf-8")
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg)]
+
+
+def test_lecture_svg_writes_one_drawing_per_example_with_values_and_gradients(tmp_path, capsys):
+    from graph.draw import find_engine
+    from graph.lecture import examples
+
+    if find_engine() is None:
+        pytest.skip('no Graphviz engine installed (pip install "gategraph[viz]")')
+    out_dir = tmp_path / "out" / "svg"  # created, parents too
+    assert main(["lecture", "--svg", str(out_dir)]) == 0
+    files = sorted(p.name for p in out_dir.iterdir())
+    assert len(files) == len(examples())
+    assert files[0] == "01-a-simple-circuit.svg" and files[3] == "04-staged-computation.svg"
+    assert all(name.endswith(".svg") for name in files)
+    simple = _svg_texts(out_dir / files[0])
+    for text in ["-2", "5", "-4", "3", "-12", "1"]:                    # values and gradients
+        assert text in simple, text
+    staged = _svg_texts(out_dir / files[3])
+    for text in ["1.546", "Σ 2.06", "Σ 1.592", "0.5121", "3.018"]:
+        assert text in staged, text
+    assert f"drawing    {out_dir / files[0]}" in capsys.readouterr().out
+
+
+def test_lecture_svg_without_an_engine_says_what_to_install(tmp_path, monkeypatch, capsys):
+    import graph.draw
+
+    monkeypatch.setattr(graph.draw, "find_engine", lambda: None)
+    assert main(["lecture", "--svg", str(tmp_path / "out")]) == 1
+    captured = capsys.readouterr()
+    assert 'pip install "gategraph[viz]"' in captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert not (tmp_path / "out").exists()
+
+
+def test_lecture_svg_onto_a_file_is_a_usage_error(tmp_path, capsys):
+    target = tmp_path / "taken"
+    target.write_text("")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["lecture", "--svg", str(target)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: gategraph lecture") and "not a directory" in err
+
+
 def test_check_passes_every_builtin_gate(capsys):
     assert main(["check"]) == 0
     out = capsys.readouterr().out
@@ -54,7 +117,8 @@ def test_check_reports_a_wrong_gate():
     assert "FAIL" in format_table(results)
 
 
-@pytest.mark.parametrize("argv", [[], ["bogus"], ["check", "--seed", "x"], ["lecture", "--nope"]])
+@pytest.mark.parametrize("argv", [[], ["bogus"], ["check", "--seed", "x"], ["lecture", "--nope"],
+                                  ["lecture", "--svg"]])
 def test_bad_arguments_exit_2_with_usage(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
