@@ -2,7 +2,8 @@
 
 Run:  python benchmarks/mlp_step.py
 
-gategraph (graph built once, run per step) against a hand-written numpy step in
+gategraph (graph built once, run per step; by default it copies the fed batch, with
+``Input(..., copy=False)`` it does not) against a hand-written numpy step in
 the CS231n style (no gradient for the data batch) and PyTorch CPU eager, in
 float32 and float64, at N x D x H x C = 256x3072x100x10 and 512x1024x1024x10.
 Each is also put against its matrix-multiply floor: the step's five GEMMs alone.
@@ -10,6 +11,11 @@ One BLAS thread (see _timing.py); contenders run interleaved; medians reported.
 """
 
 from __future__ import annotations
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # one BLAS thread, set before numpy loads
 
 import sys
 from collections.abc import Callable
@@ -27,11 +33,11 @@ def problem(n: int, d: int, h: int, c: int, dtype: type) -> dict[str, np.ndarray
             "W2": (rng.standard_normal((h, c)) * np.sqrt(2 / h)).astype(dtype), "b2": np.zeros(c, dtype)}
 
 
-def gategraph_step(p: dict[str, np.ndarray]) -> Callable[[], object]:
+def gategraph_step(p: dict[str, np.ndarray], copy: bool = True) -> Callable[[], object]:
     from gates import ReLU, SoftmaxCrossEntropy
     from graph import ComputationalGraph, Input, Parameter
 
-    X = Input("X", shape=(None, p["X"].shape[1]), requires_grad=False)
+    X = Input("X", shape=(None, p["X"].shape[1]), requires_grad=False, copy=copy)
     y = Input("y", requires_grad=False)
     W1, b1, W2, b2 = (Parameter(k, p[k]) for k in ("W1", "b1", "W2", "b2"))
     scores = ReLU()(X @ W1 + b1) @ W2 + b2
@@ -116,14 +122,16 @@ def main() -> None:
     for dims in [(256, 3072, 100, 10), (512, 1024, 1024, 10)]:
         for dtype in (np.float32, np.float64):
             p = problem(*dims, dtype)
-            contenders = {"gategraph": gategraph_step(p), "numpy by hand": numpy_step(p)}
+            contenders = {"gategraph": gategraph_step(p),
+                          "gategraph copy=False": gategraph_step(p, copy=False),
+                          "numpy by hand": numpy_step(p)}
             torch = torch_step(p)
             if torch is None:
                 print("skipping pytorch: not installed")
             else:
                 contenders["pytorch eager"] = torch
             contenders["GEMMs alone"] = gemm_floor(p)
-            medians = interleaved(contenders, rounds=15, warmup=2)
+            medians = interleaved(contenders, rounds=30, warmup=2)
             ours, floor = medians["gategraph"], medians["GEMMs alone"]
             for name, t in medians.items():
                 rows.append(["x".join(map(str, dims)), np.dtype(dtype).name, name, f"{t * 1e3:.2f}",

@@ -141,6 +141,11 @@ class Input(Node):
     requires_grad : bool, default True
         ``False`` for data and labels: no gradient is reported, and a feed keeps
         its dtype (integer labels stay integers).
+    copy : bool, default True
+        Copy each fed array, so that whatever the caller later does to it cannot
+        reach ``backward``. ``False`` skips that memory pass, for a caller that
+        never changes a fed array before ``backward`` has run (a training loop
+        feeding fresh minibatches, say).
 
     Examples
     --------
@@ -153,17 +158,18 @@ class Input(Node):
     graph.errors.FeedError: input 'x': expected shape (None, 2), got (2,)
     """
 
-    __slots__ = ("shape",)
+    __slots__ = ("shape", "copy")
 
     def __init__(self, name: str, shape: tuple[int | None, ...] | None = None,
-                 requires_grad: bool = True) -> None:
+                 requires_grad: bool = True, copy: bool = True) -> None:
         if not isinstance(name, str) or not name:
             raise GraphError(f"Input needs a non-empty string name, got {name!r}")
         super().__init__(name, requires_grad=requires_grad)
         self.shape = None if shape is None else tuple(shape)
+        self.copy = copy
 
     def accept(self, value: Any) -> Any:
-        """Check ``value`` against this input and return the graph's own copy of it.
+        """Check ``value`` against this input and return the graph's own copy of it (see ``copy``).
 
         Integer and boolean feeds become float64 when a gradient is required;
         a 0-d feed becomes a scalar.
@@ -175,7 +181,7 @@ class Input(Node):
         FeedError
             For a shape that does not match ``shape``.
         """
-        value = as_value(value, f"input {self.name!r}", to_float=self.requires_grad)
+        value = as_value(value, f"input {self.name!r}", to_float=self.requires_grad, copy=self.copy)
         if self.shape is not None:
             got = np.shape(value)
             if len(got) != len(self.shape) or any(
@@ -254,12 +260,12 @@ def as_node(x: Any) -> Node:
     return x if isinstance(x, Node) else Constant(x)
 
 
-def as_value(value: Any, what: str, to_float: bool) -> Any:
+def as_value(value: Any, what: str, to_float: bool, copy: bool = True) -> Any:
     """The graph's own copy of a leaf value.
 
-    Python floats pass as they are; other values are copied into a numpy array
-    (a numpy scalar when 0-d, a Python float when 0-d float64). With ``to_float``,
-    integers and booleans become float64.
+    Python floats pass as they are; other values become a numpy array (a numpy
+    scalar when 0-d, a Python float when 0-d float64), copied unless ``copy`` is
+    false. With ``to_float``, integers and booleans become float64.
 
     Raises
     ------
@@ -271,14 +277,16 @@ def as_value(value: Any, what: str, to_float: bool) -> Any:
     if type(value) is float:  # the common scalar case, immutable: nothing to copy
         return value
     try:
-        array = np.array(value)
+        array = np.asarray(value)  # the caller's own array, when it is one
     except ValueError as exc:
         raise FeedError(f"{what}: cannot make an array of it: {exc}") from None
     kind = array.dtype.kind
     if kind not in "biuf":
         raise TypeError(f"{what}: expected numbers, got {type(value).__name__} of dtype {array.dtype}")
     if to_float and kind in "biu":
-        array = array.astype(np.float64)
+        array = array.astype(np.float64)  # a new array
+    elif copy:
+        array = array.copy()
     if array.ndim == 0:
         return float(array) if array.dtype == np.float64 else array[()]
     return array

@@ -907,3 +907,14 @@ def test_matmul_of_a_data_batch_gets_no_gradient_request():
     grads = g.backward()
     assert set(grads) == {"W"}
     np.testing.assert_array_equal(grads["W"], np.full((2, 2), 3.0))
+
+
+def test_a_fed_array_is_copied_by_default_and_shared_with_copy_false():
+    shared, copied = Input("shared", copy=False), Input("copied")
+    g = ComputationalGraph(shared * copied)
+    a, b = np.ones(3), np.full(3, 2.0)
+    g.forward(shared=a, copied=b)
+    assert shared.value is a                     # copy=False: the caller's own array
+    assert not np.shares_memory(copied.value, b)
+    g.forward(shared=np.arange(3), copied=b)     # integers still become float64 (a new array)
+    assert shared.value.dtype == np.float64
