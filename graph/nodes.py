@@ -9,6 +9,7 @@ runs them. After a run, ``node.value`` holds the forward value and
 from __future__ import annotations
 
 import inspect
+import math
 import numbers
 from typing import Any, cast
 
@@ -60,11 +61,11 @@ class Node:
             raise GraphError(f"{gate!r} already serves node {gate._node.name!r}: "
                              f"one gate instance serves one node; make a new {type(gate).__name__}")
         nodes = tuple(as_node(x) for x in inputs)
-        forward = _forward_signature(type(gate))
-        try:
-            forward.bind(gate, *nodes)
-        except TypeError as exc:
-            raise GraphError(f"{gate}: forward{forward} cannot take {len(nodes)} input(s): {exc}") from None
+        fewest, most = _arity(type(gate))
+        if not fewest <= len(nodes) <= most:
+            names = ", ".join(inspect.signature(gate.forward).parameters)
+            takes = fewest if fewest == most else f"{fewest} to {most}"
+            raise GraphError(f"{gate}: forward({names}) takes {takes} input(s), got {len(nodes)}")
         node = Node(name, gate, nodes, requires_grad=any(x.requires_grad for x in nodes))
         gate._node = node
         if name is not None:
@@ -192,6 +193,7 @@ class Input(Node):
     def __repr__(self) -> str:
         extra = "" if self.shape is None else f", shape={self.shape}"
         extra += "" if self.requires_grad else ", requires_grad=False"
+        extra += "" if self.copy else ", copy=False"
         return f"Input({self.name!r}{extra})"
 
 
@@ -240,14 +242,21 @@ class Constant(Node):
         return f"Constant({self.value!r})" if self.name is None else f"Constant({self.name!r})"
 
 
-_forward_signatures: dict[type[Gate], inspect.Signature] = {}
+_arities: dict[type[Gate], tuple[int, float]] = {}
 
 
-def _forward_signature(kind: type[Gate]) -> inspect.Signature:
-    """The signature of a gate class's forward, looked up once per class."""
-    if kind not in _forward_signatures:
-        _forward_signatures[kind] = inspect.signature(kind.forward)
-    return _forward_signatures[kind]
+def _arity(kind: type[Gate]) -> tuple[int, float]:
+    """How many inputs a gate class's ``forward`` takes: (fewest, most), looked up once per class.
+
+    ``most`` is infinite for ``forward(self, *inputs)``.
+    """
+    if kind not in _arities:
+        params = list(inspect.signature(kind.forward).parameters.values())[1:]  # after self
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        fewest = sum(p.default is p.empty for p in positional)
+        most = math.inf if any(p.kind is p.VAR_POSITIONAL for p in params) else len(positional)
+        _arities[kind] = (fewest, most)
+    return _arities[kind]
 
 
 def _apply(gate: Gate, *inputs: Any) -> Node:
