@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import statistics
 import time
@@ -14,13 +15,18 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 def interleaved(contenders: dict[str, Callable[[], object]], rounds: int,
                 warmup: int = 1) -> dict[str, float]:
-    """Median seconds per call of each contender, run A B C A B C ... so drift hits all alike."""
+    """Median seconds per call of each contender, run A B C A B C ... so drift hits all alike.
+
+    The garbage collector runs (untimed) before each call, so that no contender pays
+    for collecting another's garbage (micrograd's graphs are cyclic garbage, for one).
+    """
     for fn in contenders.values():
         for _ in range(warmup):
             fn()
     samples: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, fn in contenders.items():
+            gc.collect()
             start = time.perf_counter()
             fn()
             samples[name].append(time.perf_counter() - start)
