@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from hypothesis import settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -25,6 +25,7 @@ __all__ = [
     "broadcast_pair",
     "fixed_dout",
     "floats_in",
+    "gradient_property_tests",
     "numerical_gradient",
     "positive",
     "unary",
@@ -188,3 +189,33 @@ def assert_gate_gradients(
             np.asarray(g, dtype=np.float64), num, rtol=rtol, atol=atol,
             err_msg=f"{gate}: gradient of input {i} (shape {np.shape(x)}) disagrees with central differences",
         )
+
+
+def gradient_property_tests(cases: list[Any]) -> tuple[Callable[..., None], Callable[..., None]]:
+    """The two property tests each gate module runs over its ``cases``.
+
+    ``cases`` holds ``pytest.param(GateClass, strategy)``, the strategy drawing
+    ``(make_gate, inputs)``. The first test checks every gradient against this
+    module's own central differences, the second against ``graph.gradcheck``, so
+    neither checker can hide a bug of the other. Assign the pair to two
+    ``test_...`` names in the test module.
+    """
+    import pytest
+
+    @pytest.mark.parametrize(("cls", "drawn"), cases)
+    @FAST
+    @given(data=st.data())
+    def test_gradients_match_central_differences(cls: type, drawn: Any, data: st.DataObject) -> None:
+        make_gate, inputs = data.draw(drawn)
+        assert_gate_gradients(make_gate, inputs)
+
+    @pytest.mark.parametrize(("cls", "drawn"), cases)
+    @FAST
+    @given(data=st.data())
+    def test_graph_gradcheck_agrees(cls: type, drawn: Any, data: st.DataObject) -> None:
+        from graph import gradcheck
+
+        make_gate, inputs = data.draw(drawn)
+        assert gradcheck(make_gate(), [np.asarray(x) for x in inputs]) is True
+
+    return test_gradients_match_central_differences, test_graph_gradcheck_agrees

@@ -9,8 +9,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 import gates.arithmetic
 from gates import (
@@ -27,19 +25,13 @@ from gates import (
     Subtract,
 )
 from tests.strategies import (
-    FAST,
-    assert_gate_gradients,
     away_from_zero,
     broadcast_pair,
+    gradient_property_tests,
     positive,
     unary,
     with_gate,
 )
-
-try:
-    from graph import gradcheck
-except ImportError:  # the gate tests stand on their own
-    gradcheck = None
 
 # ---------------------------------------------------------------------------- known answers
 
@@ -226,19 +218,6 @@ def test_every_arithmetic_gate_is_gradient_checked() -> None:
     assert set(gates.arithmetic.__all__) <= checked
 
 
-@pytest.mark.parametrize(("cls", "cases"), CASES)
-@FAST
-@given(data=st.data())
-def test_gradients_match_central_differences(cls: type[Gate], cases: Any, data: st.DataObject) -> None:
-    make_gate, inputs = data.draw(cases)
-    assert_gate_gradients(make_gate, inputs)
+test_gradients_match_central_differences, test_graph_gradcheck_agrees = gradient_property_tests(CASES)
 
 
-@pytest.mark.parametrize(("cls", "cases"), CASES)
-@FAST
-@given(data=st.data())
-def test_graph_gradcheck_agrees(cls: type[Gate], cases: Any, data: st.DataObject) -> None:
-    if gradcheck is None:
-        pytest.skip("graph.gradcheck is not available")
-    make_gate, inputs = data.draw(cases)
-    assert gradcheck(make_gate(), [np.asarray(x) for x in inputs]) is True

@@ -6,18 +6,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import gates.linalg
 from gates import Gate, MatMul, Mean, ShapeError, SquaredNorm, Sum
-from tests.strategies import FAST, SHAPES, assert_gate_gradients, fixed_dout, unary, values, with_gate
-
-try:
-    from graph import gradcheck
-except ImportError:  # the gate tests stand on their own
-    gradcheck = None
+from tests.strategies import SHAPES, fixed_dout, gradient_property_tests, unary, values, with_gate
 
 W = np.array([[0.1, 0.5], [-0.3, 0.8]])
 X = np.array([0.2, 0.4])
@@ -215,19 +209,6 @@ def test_every_linalg_gate_is_gradient_checked() -> None:
     assert set(gates.linalg.__all__) <= checked
 
 
-@pytest.mark.parametrize(("cls", "cases"), CASES)
-@FAST
-@given(data=st.data())
-def test_gradients_match_central_differences(cls: type[Gate], cases: Any, data: st.DataObject) -> None:
-    make_gate, inputs = data.draw(cases)
-    assert_gate_gradients(make_gate, inputs)
+test_gradients_match_central_differences, test_graph_gradcheck_agrees = gradient_property_tests(CASES)
 
 
-@pytest.mark.parametrize(("cls", "cases"), CASES)
-@FAST
-@given(data=st.data())
-def test_graph_gradcheck_agrees(cls: type[Gate], cases: Any, data: st.DataObject) -> None:
-    if gradcheck is None:
-        pytest.skip("graph.gradcheck is not available")
-    make_gate, inputs = data.draw(cases)
-    assert gradcheck(make_gate(), [np.asarray(x) for x in inputs]) is True

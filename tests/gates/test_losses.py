@@ -8,18 +8,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import gates.losses
 from gates import Gate, ShapeError, SoftmaxCrossEntropy, SVMLoss
-from tests.strategies import FAST, assert_gate_gradients, floats_in, with_gate
-
-try:
-    from graph import gradcheck
-except ImportError:  # the gate tests stand on their own
-    gradcheck = None
+from tests.strategies import floats_in, gradient_property_tests, with_gate
 
 # CS231n's three images (cat, car, frog), one row each; columns are the class scores.
 SCORES = np.array([[3.2, 5.1, -1.7],
@@ -202,19 +196,6 @@ def test_every_loss_gate_is_gradient_checked() -> None:
     assert set(gates.losses.__all__) <= checked
 
 
-@pytest.mark.parametrize(("cls", "cases"), CASES)
-@FAST
-@given(data=st.data())
-def test_gradients_match_central_differences(cls: type[Gate], cases: Any, data: st.DataObject) -> None:
-    make_gate, inputs = data.draw(cases)
-    assert_gate_gradients(make_gate, inputs)
+test_gradients_match_central_differences, test_graph_gradcheck_agrees = gradient_property_tests(CASES)
 
 
-@pytest.mark.parametrize(("cls", "cases"), CASES)
-@FAST
-@given(data=st.data())
-def test_graph_gradcheck_agrees(cls: type[Gate], cases: Any, data: st.DataObject) -> None:
-    if gradcheck is None:
-        pytest.skip("graph.gradcheck is not available")
-    make_gate, inputs = data.draw(cases)
-    assert gradcheck(make_gate(), inputs) is True
