@@ -63,7 +63,7 @@ class Gate:
     >>> Cube().backward(1.0)
     Traceback (most recent call last):
       ...
-    gates.base.ForwardFirstError: Cube: backward() called before forward(): 'x' has not been kept yet
+    gates.base.ForwardFirstError: Cube has no 'x' yet: backward() needs forward() to run first and keep it
     """
 
     #: Label of the gate in drawings and traces, like the lecture's slides.
@@ -104,12 +104,12 @@ class Gate:
         )
 
     def __getattr__(self, attr: str) -> Any:
-        # Reached only when ordinary lookup fails: backward asked for something
-        # that forward has not kept yet.
+        # Reached only when ordinary lookup fails: usually backward asking for something
+        # forward has not kept yet (or a misspelt name, which the message also fits).
         if attr.startswith("_"):
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
         raise ForwardFirstError(
-            f"{self}: backward() called before forward(): {attr!r} has not been kept yet"
+            f"{self} has no {attr!r} yet: backward() needs forward() to run first and keep it"
         )
 
     def __str__(self) -> str:
