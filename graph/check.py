@@ -17,6 +17,7 @@ from gates import Gate
 
 from .errors import GradcheckError
 from .gradient_check import compare_pair, gradient_pairs, rel_error
+from .text import aligned_table
 
 __all__ = ["CASES", "Case", "CheckResult", "check_all", "format_table"]
 
@@ -120,9 +121,5 @@ def check_all(seed: int = 0, cases: list[Case] = CASES) -> list[CheckResult]:
 
 def format_table(results: list[CheckResult]) -> str:
     """The results as an aligned text table."""
-    rows = [("gate", "input shapes", "max rel error", "result")]
-    rows += [(r.gate, r.shapes, f"{r.max_rel_error:.1e}", "ok" if r.passed else "FAIL") for r in results]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    rows = [(r.gate, r.shapes, f"{r.max_rel_error:.1e}", "ok" if r.passed else "FAIL") for r in results]
+    return aligned_table(("gate", "input shapes", "max rel error", "result"), rows)

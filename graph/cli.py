@@ -22,14 +22,6 @@ import numpy as np
 __all__ = ["main"]
 
 
-def _fmt(value: Any) -> str:
-    """A value as the slides write it: numbers to 6 significant digits, arrays inline."""
-    if np.ndim(value) == 0:
-        return f"{float(value):.6g}"
-    text = np.array2string(np.asarray(value), precision=6, suppress_small=True, separator=", ")
-    return " ".join(text.split())
-
-
 def slugify(text: str) -> str:
     """A file-name-safe version of ``text``: lower case, words joined by hyphens.
 
@@ -41,6 +33,11 @@ def slugify(text: str) -> str:
 
 def _lecture(args: argparse.Namespace) -> int:
     from .lecture import examples
+    from .trace import format_value
+
+    def show(value: Any) -> str:  # numbers to 6 digits, small arrays in full
+        return format_value(value, full_size=6)
+
 
     svg_dir: Path | None = args.svg
     if svg_dir is not None:
@@ -57,9 +54,9 @@ def _lecture(args: argparse.Namespace) -> int:
         output, grads = example.run()
         name = example.graph.output.name
         print(f"{example.title}\n  {example.formula}")
-        print("  inputs     " + ", ".join(f"{k} = {_fmt(v)}" for k, v in example.feed.items()))
-        print(f"  forward    {name} = {_fmt(output)}")
-        print("  gradients  " + ", ".join(f"d{name}/d{k} = {_fmt(g)}" for k, g in grads.items()))
+        print("  inputs     " + ", ".join(f"{k} = {show(v)}" for k, v in example.feed.items()))
+        print(f"  forward    {name} = {show(output)}")
+        print("  gradients  " + ", ".join(f"d{name}/d{k} = {show(g)}" for k, g in grads.items()))
         print("  backward, step by step:")
         print(textwrap.indent(str(example.graph.trace()), "    "))
         if svg_dir is not None:

@@ -28,6 +28,7 @@ import numpy as np
 from gates.base import shape_of
 
 from .nodes import Constant, Node
+from .text import aligned_table
 
 if TYPE_CHECKING:
     from .computational_graph import ComputationalGraph
@@ -200,12 +201,7 @@ class Trace:
         return [row for step in self.steps for row in step.rows(digits)]
 
     def __str__(self) -> str:
-        rows = [_HEADER, *self.rows()]
-        widths = [max(len(row[j]) for row in rows) for j in range(len(_HEADER))]
-        rows.insert(1, tuple("-" * w for w in widths))
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-                 for row in rows]
-        return "\n".join([_CAPTION, *lines])
+        return f"{_CAPTION}\n{aligned_table(_HEADER, self.rows())}"
 
     def _repr_html_(self) -> str:
         """An HTML table: one block of rows per gate, node, gate and upstream spanning them."""
