@@ -2,9 +2,9 @@
 
 Run:  python benchmarks/mlp_step.py
 
-gategraph (graph built once, run per step; by default it copies the fed batch, with
-``Input(..., copy=False)`` it does not) against a hand-written numpy step in
-the CS231n style (no gradient for the data batch) and PyTorch CPU eager, in
+gategraph (graph built once, run per step, parameters moved with `Parameter.update`;
+by default it copies the fed batch, with ``Input(..., copy=False)`` it does not) against a
+hand-written numpy step in the CS231n style (no gradient for the data batch) and PyTorch CPU eager, in
 float32 and float64, at N x D x H x C = 256x3072x100x10 and 512x1024x1024x10.
 Each is also put against its matrix-multiply floor: the step's five GEMMs alone.
 One BLAS thread (see _timing.py); contenders run interleaved; medians reported.
@@ -48,7 +48,7 @@ def gategraph_step(p: dict[str, np.ndarray], copy: bool = True) -> Callable[[], 
     def step() -> object:
         loss = graph.forward(X=data, y=labels)
         for name, grad in graph.backward().items():
-            params[name].value -= LR * grad
+            params[name].update(-LR * grad)
         return loss
 
     return step

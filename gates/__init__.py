@@ -6,13 +6,14 @@ input). This package needs numpy alone and knows nothing of graphs.
 """
 
 from .arithmetic import Add, AddConstant, Divide, Multiply, Negate, Power, Reciprocal, Scale, Subtract
-from .base import ForwardFirstError, Gate, ShapeError, unbroadcast
-from .elementwise import Exp, LeakyReLU, Log, Max, ReLU, Sigmoid, Tanh
+from .base import ForwardFirstError, Gate, Kept, ShapeError, unbroadcast
+from .elementwise import ELU, Exp, LeakyReLU, Log, Max, ReLU, Sigmoid, Tanh
 from .linalg import MatMul, Mean, SquaredNorm, Sum
 from .losses import SoftmaxCrossEntropy, SVMLoss
 
 __all__ = [
-    "Add", "AddConstant", "Divide", "Exp", "ForwardFirstError", "Gate", "LeakyReLU", "Log", "MatMul",
+    "ELU", "Add", "AddConstant", "Divide", "Exp", "ForwardFirstError", "Gate", "Kept",
+    "LeakyReLU", "Log", "MatMul",
     "Max", "Mean", "Multiply", "Negate", "Power", "ReLU", "Reciprocal", "SVMLoss", "Scale", "ShapeError",
     "Sigmoid", "SoftmaxCrossEntropy", "SquaredNorm", "Subtract", "Sum", "Tanh", "unbroadcast",
 ]

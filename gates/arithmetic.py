@@ -6,11 +6,12 @@ input's own shape by `unbroadcast`.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
 
-from .base import Gate, ShapeError, broadcast_error, shape_of, unbroadcast
+from .base import Gate, Kept, ShapeError, broadcasting, shape_of, unbroadcast
 
 __all__ = [
     "Add", "AddConstant", "Divide", "Multiply", "Negate", "Power", "Reciprocal", "Scale", "Subtract",
@@ -33,13 +34,11 @@ class Add(Gate):
     """
 
     symbol = "+"
+    x_shape, y_shape = Kept(), Kept()
 
     def forward(self, x: Any, y: Any) -> Any:
         self.x_shape, self.y_shape = shape_of(x), shape_of(y)
-        try:
-            return x + y
-        except ValueError:
-            raise broadcast_error(self, x, y) from None
+        return broadcasting(self, operator.add, x, y)
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
         return unbroadcast(dout, self.x_shape), unbroadcast(dout, self.y_shape)
@@ -60,13 +59,11 @@ class Subtract(Gate):
     """
 
     symbol = "-"
+    x_shape, y_shape = Kept(), Kept()
 
     def forward(self, x: Any, y: Any) -> Any:
         self.x_shape, self.y_shape = shape_of(x), shape_of(y)
-        try:
-            return x - y
-        except ValueError:
-            raise broadcast_error(self, x, y) from None
+        return broadcasting(self, operator.sub, x, y)
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
         return unbroadcast(dout, self.x_shape), unbroadcast(-dout, self.y_shape)
@@ -87,13 +84,11 @@ class Multiply(Gate):
     """
 
     symbol = "*"
+    x, y = Kept(), Kept()
 
     def forward(self, x: Any, y: Any) -> Any:
         self.x, self.y = x, y
-        try:
-            return x * y
-        except ValueError:
-            raise broadcast_error(self, x, y) from None
+        return broadcasting(self, operator.mul, x, y)
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
         return (unbroadcast(self.y * dout, shape_of(self.x)),
@@ -103,30 +98,29 @@ class Multiply(Gate):
 class Divide(Gate):
     """``z = x / y``: ``dx = dout / y``, ``dy = -dout * x / y**2``.
 
-    Shapes: as `Add`.
+    Division by zero gives ``inf`` or ``nan`` with numpy's warning, whatever the
+    type of the values (a Python float included). Shapes: as `Add`.
 
     Examples
     --------
     >>> div = Divide()
     >>> div.forward(3.0, 2.0)
-    1.5
+    np.float64(1.5)
     >>> div.backward(1.0)
-    (0.5, -0.75)
+    (np.float64(0.5), np.float64(-0.75))
     """
 
     symbol = "/"
+    x, y = Kept(), Kept()
 
     def forward(self, x: Any, y: Any) -> Any:
         self.x, self.y = x, y
-        try:
-            return x / y
-        except ValueError:
-            raise broadcast_error(self, x, y) from None
+        return broadcasting(self, np.divide, x, y)
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
-        dx = dout / self.y
-        return (unbroadcast(dx, shape_of(self.x)),
-                unbroadcast(-dx * self.x / self.y, shape_of(self.y)))
+        dx = np.divide(dout, self.y)                    # local gradient 1 / y
+        dy = np.divide(-dx * self.x, self.y)            # local gradient -x / y**2
+        return unbroadcast(dx, shape_of(self.x)), unbroadcast(dy, shape_of(self.y))
 
 
 def _rescaled(gate: Gate, dout: Any, factor: float, shape: tuple[int, ...]) -> Any:
@@ -136,9 +130,16 @@ def _rescaled(gate: Gate, dout: Any, factor: float, shape: tuple[int, ...]) -> A
     its gradient comes from ``dout`` alone and must be shaped like the input.
     """
     if shape_of(dout) != shape:
-        raise ShapeError(f"{gate}: upstream gradient has shape {shape_of(dout)}, "
-                         f"expected {shape}, the shape of its output")
+        raise ShapeError(f"upstream gradient has shape {shape_of(dout)}, "
+                         f"expected {shape}, the shape of its output", gate=gate)
     return factor * dout
+
+
+def _constant(kind: str, c: Any) -> float:
+    """``c`` as the constant of a gate ``kind``, or a `TypeError` saying that it must be a real number."""
+    if isinstance(c, (bool, np.bool_)) or not isinstance(c, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{kind}: the constant must be a real number, got {c!r} ({type(c).__name__})")
+    return float(c)
 
 
 class Scale(Gate):
@@ -155,9 +156,11 @@ class Scale(Gate):
     (0.53,)
     """
 
+    x_shape = Kept()
+
     def __init__(self, c: float) -> None:
-        self.c = c
-        self.symbol = f"*{c:g}"
+        self.c = _constant("Scale", c)
+        self.symbol = f"*{self.c:g}"
 
     def forward(self, x: Any) -> Any:
         self.x_shape = shape_of(x)
@@ -183,6 +186,7 @@ class Negate(Gate):
     """
 
     symbol = "-x"
+    x_shape = Kept()
 
     def forward(self, x: Any) -> Any:
         self.x_shape = shape_of(x)
@@ -206,9 +210,11 @@ class AddConstant(Gate):
     (-0.53,)
     """
 
+    x_shape = Kept()
+
     def __init__(self, c: float) -> None:
-        self.c = c
-        self.symbol = f"+{c:g}"
+        self.c = _constant("AddConstant", c)
+        self.symbol = f"+{self.c:g}"
 
     def forward(self, x: Any) -> Any:
         self.x_shape = shape_of(x)
@@ -224,19 +230,22 @@ class AddConstant(Gate):
 class Reciprocal(Gate):
     """``z = 1 / x``: ``dx = -dout / x**2 = -z**2 * dout``. Shapes: like ``x``.
 
+    ``1 / 0`` is ``inf`` with numpy's warning, whatever the type of ``x``.
+
     Examples
     --------
     >>> inv = Reciprocal()
-    >>> inv.forward(1.37)  # doctest: +ELLIPSIS
+    >>> float(inv.forward(1.37))  # doctest: +ELLIPSIS
     0.7299...
-    >>> round(inv.backward(1.0)[0], 2)
+    >>> round(float(inv.backward(1.0)[0]), 2)
     -0.53
     """
 
     symbol = "1/x"
+    out = Kept()
 
     def forward(self, x: Any) -> Any:
-        self.out = 1.0 / x
+        self.out = np.divide(1.0, x)
         return self.out
 
     def backward(self, dout: Any) -> tuple[Any]:
@@ -246,6 +255,7 @@ class Reciprocal(Gate):
 class Power(Gate):
     """``z = x**p`` for a constant exponent ``p``: ``dx = p * x**(p-1) * dout``.
 
+    ``x**0`` is the constant 1, so its gradient is 0 everywhere, ``x = 0`` included.
     Shapes: ``z`` and ``dx`` like ``x``.
 
     Examples
@@ -257,15 +267,19 @@ class Power(Gate):
     (np.float64(6.0),)
     """
 
+    x = Kept()
+
     def __init__(self, p: float) -> None:
-        self.p = p
-        self.symbol = f"**{p:g}"
+        self.p = _constant("Power", p)
+        self.symbol = f"**{self.p:g}"
 
     def forward(self, x: Any) -> Any:
         self.x = x
         return np.power(x, self.p)
 
     def backward(self, dout: Any) -> tuple[Any]:
+        if self.p == 0:
+            return (np.zeros_like(self.x) * dout,)
         return (self.p * np.power(self.x, self.p - 1) * dout,)
 
     def __repr__(self) -> str:

@@ -1,22 +1,46 @@
-"""The `Gate` base class, its errors, and `unbroadcast`.
+"""The `Gate` base class, its errors, and the helpers every broadcasting gate shares.
 
 A gate is the lecture's unit of computation: ``forward`` computes its output from
 its inputs and keeps what ``backward`` will need; ``backward`` receives the
 upstream gradient and returns, for each input, local gradient x upstream gradient.
-Nothing here knows that graphs exist.
+Nothing here knows that graphs exist: a gate holds no graph state.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-__all__ = ["ForwardFirstError", "Gate", "ShapeError", "broadcast_error", "shape_of", "unbroadcast"]
+__all__ = ["ForwardFirstError", "Gate", "Kept", "ShapeError", "broadcasting", "shape_of", "unbroadcast"]
 
 
 class ShapeError(ValueError):
-    """Shapes that do not fit: the message names the gate, the input and both shapes."""
+    """Shapes that do not fit: the message names the gate, the input and both shapes.
+
+    A gate raises ``ShapeError(detail, gate=self)``; the message then starts with
+    the gate's class, and a graph that runs the gate adds the node's name:
+    ``MatMul 'fc1': (2, 3) @ (4, 5): inner dimensions 3 != 4``.
+
+    Attributes
+    ----------
+    gate : Gate or None
+        The gate that raised it.
+    node : str or None
+        The name of the graph node the gate serves, when a graph ran it.
+    """
+
+    def __init__(self, detail: str, *, gate: Gate | None = None, node: str | None = None) -> None:
+        super().__init__(detail)
+        self.gate, self.node = gate, node
+
+    def __str__(self) -> str:
+        detail = super().__str__()
+        if self.gate is None:
+            return detail if self.node is None else f"node {self.node!r}: {detail}"
+        where = type(self.gate).__name__ if self.node is None else f"{type(self.gate).__name__} {self.node!r}"
+        return f"{where}: {detail}"
 
 
 class ForwardFirstError(RuntimeError, AttributeError):
@@ -25,6 +49,43 @@ class ForwardFirstError(RuntimeError, AttributeError):
     It is also an ``AttributeError``, so ``hasattr`` and ``getattr(..., default)``
     keep working on a gate that has not run yet.
     """
+
+
+class Kept:
+    """Declares a value that ``forward`` keeps for ``backward`` (the lecture's "must keep these around").
+
+    Write ``x = Kept()`` in a gate's class body. ``forward`` stores ``self.x`` as
+    usual, and from then on reading it is an ordinary attribute read (the
+    instance's own value takes precedence over this declaration). Read before
+    any ``forward`` has stored it, it raises `ForwardFirstError` naming the
+    gate and the value. Declaring is optional: without it, Python's own
+    ``AttributeError`` reports the missing attribute.
+
+    Examples
+    --------
+    >>> class Square(Gate):
+    ...     x = Kept()
+    ...     def forward(self, x):
+    ...         self.x = x
+    ...         return x * x
+    ...     def backward(self, dout):
+    ...         return (2 * self.x * dout,)
+    >>> Square().backward(1.0)
+    Traceback (most recent call last):
+      ...
+    gates.base.ForwardFirstError: Square has no 'x' yet: backward() needs forward() to run first and keep it
+    """
+
+    name = "value"
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, gate: object, owner: type | None = None) -> Any:
+        if gate is None:  # looked up on the class itself
+            return self
+        raise ForwardFirstError(f"{type(gate).__name__} has no {self.name!r} yet: "
+                                "backward() needs forward() to run first and keep it")
 
 
 class Gate:
@@ -39,10 +100,11 @@ class Gate:
       ``dout``), shaped exactly like that input, or ``None`` for an input that
       has no gradient (class labels).
 
-    That is all a new gate needs. Two attributes are filled in by a graph and may
-    be ignored: ``name`` (the node's name, used in error messages) and
-    ``needs_input_grad`` (a tuple of bools; a gate may skip gradients nobody
-    needs, as `MatMul` does for a data batch).
+    That is all a new gate needs. Two things are optional: declaring the kept
+    values with `Kept`, for a clear error when ``backward`` runs first; and a
+    ``needs_input_grad`` keyword on ``backward`` (a tuple of bools, one per
+    input), through which a graph tells the gate which gradients anybody wants,
+    so that it may skip the others (`MatMul` skips the gradient of a data batch).
 
     Examples
     --------
@@ -60,20 +122,10 @@ class Gate:
     8.0
     >>> cube.backward(1.0)
     (12.0,)
-    >>> Cube().backward(1.0)
-    Traceback (most recent call last):
-      ...
-    gates.base.ForwardFirstError: Cube has no 'x' yet: backward() needs forward() to run first and keep it
     """
 
     #: Label of the gate in drawings and traces, like the lecture's slides.
     symbol: str = "?"
-    #: Name of the node this gate serves (set by a graph), shown in error messages.
-    name: str | None = None
-    #: Which inputs need a gradient (set by a graph); ``None`` means all of them.
-    needs_input_grad: tuple[bool, ...] | None = None
-    #: What this gate serves, if anything (a graph's node); a gate serves one node only.
-    _node: object = None
 
     def forward(self, *inputs: Any) -> Any:
         """Compute the output from ``inputs`` and keep what ``backward`` needs."""
@@ -82,10 +134,6 @@ class Gate:
     def backward(self, dout: Any) -> tuple[Any, ...]:
         """Return one gradient per input: local gradient x ``dout``."""
         raise NotImplementedError(f"{type(self).__name__} must implement backward()")
-
-    def needs_grad(self, index: int) -> bool:
-        """Whether input ``index`` needs a gradient (always true outside a graph)."""
-        return self.needs_input_grad is None or self.needs_input_grad[index]
 
     def __call__(self, *inputs: Any, name: str | None = None) -> Any:
         """Apply the gate to graph nodes, making a new node: ``Sigmoid()(a)``.
@@ -99,22 +147,9 @@ class Gate:
             if make_node is not None:
                 return make_node(self, inputs, name)
         raise TypeError(
-            f"{self}: calling a gate builds a graph node and needs at least one graph node "
+            f"{type(self).__name__}: calling a gate builds a graph node and needs at least one graph node "
             "as input (import graph; graph.Input('x')); to compute on values, call .forward()"
         )
-
-    def __getattr__(self, attr: str) -> Any:
-        # Reached only when ordinary lookup fails: usually backward asking for something
-        # forward has not kept yet (or a misspelt name, which the message also fits).
-        if attr.startswith("_"):
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
-        raise ForwardFirstError(
-            f"{self} has no {attr!r} yet: backward() needs forward() to run first and keep it"
-        )
-
-    def __str__(self) -> str:
-        kind = type(self).__name__
-        return f"{kind} {self.name!r}" if self.name is not None else kind
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -137,16 +172,24 @@ def shape_of(x: Any) -> tuple[int, ...]:
     return np.shape(x) if shape is None else shape
 
 
-def broadcast_error(gate: Gate, x: Any, y: Any) -> ShapeError:
-    """The error for inputs of a binary elementwise gate that do not broadcast together.
+def broadcasting(gate: Gate, op: Callable[[Any, Any], Any], x: Any, y: Any) -> Any:
+    """``op(x, y)`` for a binary elementwise gate, or a `ShapeError` when ``x`` and ``y`` do not broadcast.
 
     Examples
     --------
-    >>> print(broadcast_error(Gate(), np.zeros((2, 3)), np.zeros(4)))
-    Gate: input 0 of shape (2, 3) and input 1 of shape (4,) do not broadcast together
+    >>> import operator
+    >>> broadcasting(Gate(), operator.add, np.ones(3), 1.0)
+    array([2., 2., 2.])
+    >>> broadcasting(Gate(), operator.add, np.zeros((2, 3)), np.zeros(4))
+    Traceback (most recent call last):
+      ...
+    gates.base.ShapeError: Gate: input 0 of shape (2, 3) and input 1 of shape (4,) do not broadcast together
     """
-    return ShapeError(f"{gate}: input 0 of shape {shape_of(x)} and input 1 of shape {shape_of(y)} "
-                      "do not broadcast together")
+    try:
+        return op(x, y)
+    except ValueError:
+        raise ShapeError(f"input 0 of shape {shape_of(x)} and input 1 of shape {shape_of(y)} "
+                         "do not broadcast together", gate=gate) from None
 
 
 def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
@@ -177,7 +220,7 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     >>> unbroadcast(np.ones(4), ())
     np.float64(4.0)
     """
-    if shape == () and type(grad) is float:  # scalar in, scalar out: the common fast case
+    if type(grad) is float and shape == ():  # a Python float: already a scalar, nothing was broadcast
         return grad
     grad_shape = shape_of(grad)
     if grad_shape == shape:

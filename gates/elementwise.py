@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from .base import Gate, broadcast_error, shape_of, unbroadcast
+from .base import Gate, Kept, broadcasting, shape_of, unbroadcast
 
-__all__ = ["Exp", "LeakyReLU", "Log", "Max", "ReLU", "Sigmoid", "Tanh"]
+__all__ = ["ELU", "Exp", "LeakyReLU", "Log", "Max", "ReLU", "Sigmoid", "Tanh"]
 
 
 class Exp(Gate):
@@ -28,6 +28,7 @@ class Exp(Gate):
     """
 
     symbol = "exp"
+    out = Kept()
 
     def forward(self, x: Any) -> Any:
         self.out = np.exp(x)
@@ -46,17 +47,18 @@ class Log(Gate):
     >>> log.forward(1.0)
     np.float64(0.0)
     >>> log.backward(1.0)
-    (1.0,)
+    (np.float64(1.0),)
     """
 
     symbol = "log"
+    x = Kept()
 
     def forward(self, x: Any) -> Any:
         self.x = x
         return np.log(x)
 
     def backward(self, dout: Any) -> tuple[Any]:
-        return (dout / self.x,)
+        return (np.divide(dout, self.x),)
 
 
 class Sigmoid(Gate):
@@ -79,6 +81,7 @@ class Sigmoid(Gate):
     """
 
     symbol = "σ"
+    local = Kept()
 
     def forward(self, x: Any) -> Any:
         e = np.exp(-np.abs(x))
@@ -102,6 +105,7 @@ class Tanh(Gate):
     """
 
     symbol = "tanh"
+    out = Kept()
 
     def forward(self, x: Any) -> Any:
         self.out = np.tanh(x)
@@ -126,11 +130,12 @@ class ReLU(Gate):
     """
 
     symbol = "relu"
+    open = Kept()
 
     def forward(self, x: Any) -> Any:
         self.open = x > 0  # where the gradient may pass
-        if type(x) is float:  # scalar graphs: plain Python is many times faster than a ufunc
-            return x if self.open else 0.0
+        if type(x) is float:  # a Python float: plain Python, many times faster than a ufunc
+            return 0.0 if x <= 0 else x  # (nan stays nan, as np.maximum keeps it)
         return np.maximum(x, 0.0)
 
     def backward(self, dout: Any) -> tuple[Any]:
@@ -152,6 +157,7 @@ class LeakyReLU(Gate):
     """
 
     symbol = "leaky"
+    positive = Kept()
 
     def __init__(self, alpha: float = 0.01) -> None:
         self.alpha = alpha
@@ -165,6 +171,43 @@ class LeakyReLU(Gate):
 
     def __repr__(self) -> str:
         return f"LeakyReLU(alpha={self.alpha!r})"
+
+
+class ELU(Gate):
+    """``z = x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``: ``dx = dout`` or ``alpha * exp(x) * dout``.
+
+    The exponential linear unit of the lecture's activation slide: smooth at 0 when
+    ``alpha = 1``, saturating at ``-alpha`` for very negative ``x``. ``exp`` only
+    ever sees ``min(x, 0)``, so nothing overflows.
+
+    Shapes: ``z`` and ``dx`` like ``x``.
+
+    Examples
+    --------
+    >>> elu = ELU()
+    >>> elu.forward(np.array([-1.0, 0.0, 2.0]))
+    array([-0.63212056,  0.        ,  2.        ])
+    >>> elu.backward(np.array([1.0, 1.0, 1.0]))
+    (array([0.36787944, 1.        , 1.        ]),)
+    """
+
+    symbol = "elu"
+    local = Kept()
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = alpha
+
+    def forward(self, x: Any) -> Any:
+        e = np.exp(np.minimum(x, 0))                   # exp(x) where x <= 0, 1 elsewhere
+        positive = np.greater(x, 0)
+        self.local = np.where(positive, 1.0, self.alpha * e)[()]
+        return np.where(positive, x, self.alpha * (e - 1.0))[()]
+
+    def backward(self, dout: Any) -> tuple[Any]:
+        return (self.local * dout,)
+
+    def __repr__(self) -> str:
+        return f"ELU(alpha={self.alpha!r})"
 
 
 class Max(Gate):
@@ -187,14 +230,13 @@ class Max(Gate):
     """
 
     symbol = "max"
+    x_wins, tie, x_shape, y_shape = Kept(), Kept(), Kept(), Kept()
 
     def forward(self, x: Any, y: Any) -> Any:
+        out = broadcasting(self, np.maximum, x, y)   # nan wins, as in numpy
         self.x_shape, self.y_shape = shape_of(x), shape_of(y)
-        try:
-            self.x_wins, self.tie = x > y, x == y
-        except ValueError:
-            raise broadcast_error(self, x, y) from None
-        return np.maximum(x, y)
+        self.x_wins, self.tie = x > y, x == y
+        return out
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
         dx = dout * self.x_wins + (0.5 * dout) * self.tie  # the winner takes all; a tie splits

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Gate, ShapeError
+from .base import Gate, Kept, ShapeError
 
 __all__ = ["MatMul", "Mean", "SquaredNorm", "Sum"]
 
@@ -20,7 +20,8 @@ class MatMul(Gate):
 
     Rule (2-D case): ``da = dout @ b.T``, ``db = a.T @ dout``. A 1-D operand is
     treated as a row (left) or a column (right) and its gradient flattened back.
-    An input whose gradient nobody needs (a data batch) gets ``None``.
+    A graph passes ``needs_input_grad``; an input whose gradient nobody needs
+    (a data batch) gets ``None``, and its matrix product is never formed.
 
     Shapes: ``a: (N, D)`` or ``(D,)``, ``b: (D, M)`` or ``(D,)``; ``z: (N, M)``,
     ``(N,)``, ``(M,)`` or ``()``; ``da`` like ``a``, ``db`` like ``b``.
@@ -39,29 +40,32 @@ class MatMul(Gate):
            [0.104, 0.208]])
     >>> dx
     array([-0.112,  0.636])
+    >>> mm.backward(np.array([0.44, 0.52]), needs_input_grad=(True, False))[1] is None
+    True
     """
 
     symbol = "@"
+    a, b = Kept(), Kept()
 
     def forward(self, a: Any, b: Any) -> Any:
         a, b = np.asarray(a), np.asarray(b)
         for i, v in enumerate((a, b)):
             if v.ndim not in (1, 2):
-                raise ShapeError(f"{self}: input {i} has shape {v.shape}: "
-                                 f"{a.shape} @ {b.shape}: operands must be 1-D or 2-D")
+                raise ShapeError(f"input {i} has shape {v.shape}: "
+                                 f"{a.shape} @ {b.shape}: operands must be 1-D or 2-D", gate=self)
         if a.shape[-1] != b.shape[0]:
-            raise ShapeError(f"{self}: {a.shape} @ {b.shape}: "
-                             f"inner dimensions {a.shape[-1]} != {b.shape[0]}")
+            raise ShapeError(f"{a.shape} @ {b.shape}: inner dimensions {a.shape[-1]} != {b.shape[0]}",
+                             gate=self)
         self.a, self.b = a, b
         return a @ b
 
-    def backward(self, dout: Any) -> tuple[Any, Any]:
+    def backward(self, dout: Any, needs_input_grad: tuple[bool, bool] = (True, True)) -> tuple[Any, Any]:
         a, b = self.a, self.b
         a2 = a if a.ndim == 2 else a[np.newaxis, :]      # (N, D)
         b2 = b if b.ndim == 2 else b[:, np.newaxis]      # (D, M)
         dout2 = np.reshape(dout, (a2.shape[0], b2.shape[1]))
-        da = (dout2 @ b2.T).reshape(a.shape) if self.needs_grad(0) else None
-        db = (a2.T @ dout2).reshape(b.shape) if self.needs_grad(1) else None
+        da = (dout2 @ b2.T).reshape(a.shape) if needs_input_grad[0] else None
+        db = (a2.T @ dout2).reshape(b.shape) if needs_input_grad[1] else None
         return da, db
 
 
@@ -80,6 +84,7 @@ class SquaredNorm(Gate):
     """
 
     symbol = "‖·‖²"
+    q = Kept()
 
     def forward(self, q: Any) -> Any:
         self.q = q
@@ -117,6 +122,7 @@ class Sum(Gate):
     """
 
     symbol = "Σ"
+    x_shape = Kept()
 
     def __init__(self, axis: int | tuple[int, ...] | None = None) -> None:
         self.axis = axis
@@ -135,7 +141,8 @@ class Sum(Gate):
 class Mean(Gate):
     """``z = mean(x)`` over ``axis`` (all elements by default): ``dx = dout / n``.
 
-    ``n`` is the number of elements averaged into each output.
+    ``n`` is the number of elements averaged into each output. The mean of
+    nothing is ``nan`` (with numpy's warning), and its gradient is empty.
 
     Shapes: as `Sum`.
 
@@ -149,6 +156,7 @@ class Mean(Gate):
     """
 
     symbol = "mean"
+    x_shape, n = Kept(), Kept()
 
     def __init__(self, axis: int | tuple[int, ...] | None = None) -> None:
         self.axis = axis
@@ -160,7 +168,7 @@ class Mean(Gate):
         return out
 
     def backward(self, dout: Any) -> tuple[Any]:
-        return (_spread(dout / self.n, self.axis, self.x_shape),)
+        return (_spread(np.divide(dout, max(self.n, 1)), self.axis, self.x_shape),)
 
     def __repr__(self) -> str:
         return f"Mean(axis={self.axis!r})"

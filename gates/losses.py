@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Gate, ShapeError
+from .base import Gate, Kept, ShapeError
 
 __all__ = ["SVMLoss", "SoftmaxCrossEntropy"]
 
@@ -17,18 +17,20 @@ __all__ = ["SVMLoss", "SoftmaxCrossEntropy"]
 def _check_scores_and_labels(gate: Gate, scores: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
     """Return ``scores`` and ``labels`` as arrays, or say exactly what is wrong with them."""
     scores, labels = np.asarray(scores), np.asarray(labels)
-    if scores.ndim != 2:
-        raise ShapeError(f"{gate}: input 0 (scores) must be 2-D (N, C), got shape {scores.shape}")
+    kind = type(gate).__name__
+    if scores.ndim != 2 or scores.shape[1] == 0:
+        raise ShapeError(f"input 0 (scores) must be 2-D (N, C) with C >= 1 classes, got shape {scores.shape}",
+                         gate=gate)
     if labels.shape != scores.shape[:1]:
-        raise ShapeError(f"{gate}: input 1 (labels) must have shape {scores.shape[:1]} "
-                         f"to match scores {scores.shape}, got {labels.shape}")
+        raise ShapeError(f"input 1 (labels) must have shape {scores.shape[:1]} "
+                         f"to match scores {scores.shape}, got {labels.shape}", gate=gate)
     if labels.dtype.kind not in "iu":
-        raise TypeError(f"{gate}: input 1 (labels) must be integers, got dtype {labels.dtype}")
+        raise TypeError(f"{kind}: input 1 (labels) must be integers, got dtype {labels.dtype}")
     num_classes = scores.shape[1]
     bad = (labels < 0) | (labels >= num_classes)
     if bad.any():
         i = int(np.argmax(bad))
-        raise ValueError(f"{gate}: input 1 (labels): label {labels[i]} at index {i} "
+        raise ValueError(f"{kind}: input 1 (labels): label {labels[i]} at index {i} "
                          f"is outside 0..{num_classes - 1} ({num_classes} classes)")
     return scores, labels
 
@@ -38,6 +40,7 @@ class SoftmaxCrossEntropy(Gate):
 
     Rule: ``ds = (softmax(s) - onehot(y)) / N * dout``; labels get ``None``.
     Stable for any scores: each row is shifted by its maximum before ``exp``.
+    An empty batch (``N = 0``) has loss ``nan``, as the mean of nothing.
 
     Shapes: ``scores: (N, C)``, ``labels: (N,)`` integers; ``L`` a scalar;
     ``dscores: (N, C)``.
@@ -53,6 +56,7 @@ class SoftmaxCrossEntropy(Gate):
     """
 
     symbol = "softmax-CE"
+    probs, rows, labels = Kept(), Kept(), Kept()
 
     def forward(self, scores: Any, labels: Any) -> Any:
         scores, labels = _check_scores_and_labels(self, scores, labels)
@@ -65,7 +69,7 @@ class SoftmaxCrossEntropy(Gate):
     def backward(self, dout: Any) -> tuple[Any, None]:
         dscores = self.probs.copy()
         dscores[self.rows, self.labels] -= 1.0
-        dscores *= dout / len(self.labels)
+        dscores *= np.divide(dout, max(len(self.labels), 1))   # the mean over the batch
         return dscores, None
 
 
@@ -89,6 +93,7 @@ class SVMLoss(Gate):
     """
 
     symbol = "SVM"
+    positive, rows, labels, dtype = Kept(), Kept(), Kept(), Kept()
 
     def forward(self, scores: Any, labels: Any) -> Any:
         scores, labels = _check_scores_and_labels(self, scores, labels)
@@ -102,5 +107,5 @@ class SVMLoss(Gate):
     def backward(self, dout: Any) -> tuple[Any, None]:
         dscores = self.positive.astype(self.dtype)
         dscores[self.rows, self.labels] = -self.positive.sum(axis=1)
-        dscores *= dout / len(self.labels)
+        dscores *= np.divide(dout, max(len(self.labels), 1))   # the mean over the batch
         return dscores, None

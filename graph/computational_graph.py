@@ -1,21 +1,26 @@
-"""`ComputationalGraph`: sort once, then run the gates forward and backward.
+"""`ComputationalGraph`: sort once, then run the gates forward and backward, recording the run.
 
 The two runs are the lecture's pseudocode::
 
     forward:   for gate in nodes_topologically_sorted():           gate.forward()
     backward:  for gate in reversed(nodes_topologically_sorted()): gate.backward()
 
-Everything that does not change between runs (the order, which nodes need a
-gradient, the names) is worked out once, when the graph is built.
+Each run is recorded as it happens on a `Tape` that belongs to the graph: the
+values forward computes, and the gradients each gate receives and sends on.
+``backward`` returns what the tape holds, and every view of the run (the trace,
+the drawing, the player, the compiled plan) reads the tape. The views hang off the
+graph through the one-line methods at the end of the class, which import them
+when called; they know the tape, never the graph.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,35 +28,59 @@ from gates.base import shape_of
 
 from .errors import FeedError, ForwardFirstError, GraphError, ShapeError
 from .nodes import Input, Node, Parameter, as_value
-from .trace import Trace, trace_of
+from .tape import Tape, public, stale_error
+
+if TYPE_CHECKING:
+    from .views.trace import Trace
 
 __all__ = ["ComputationalGraph", "topological_order"]
 
+#: One run at a time: a forward or a backward holds this lock while its loop runs, so that graphs
+#: sharing gates or parameters can be used from several threads (`ComputationalGraph`, Notes).
+_RUNS = threading.RLock()
+
 
 def topological_order(output: Node) -> list[Node]:
-    """Every node ``output`` depends on: the leaves first, then each gate after its inputs.
+    """Every node ``output`` depends on, each after its inputs: the leaves first, ``output`` last.
 
-    A depth-first search in post-order, written with an explicit stack so that a
-    chain of a million gates needs no recursion. Inputs are visited left to right,
-    so ``(x + y) * z`` gives ``x, y, z, x + y, (x + y) * z``; ``output`` comes last.
+    Kahn's algorithm run from the output, without recursion: count how many times
+    each node is used, then take a node once all its users are taken. That lists
+    the nodes from the output back to the leaves; reversed, it is the order to run
+    them in. ``(x + y) * z`` gives ``x, y, z, x + y, (x + y) * z``.
+
+    Raises
+    ------
+    GraphError
+        If the nodes form a cycle.
     """
-    order: list[Node] = []
-    seen: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(output, False)]
+    uses: dict[Node, int] = {output: 0}
+    stack = [output]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((x, False) for x in reversed(node.inputs) if id(x) not in seen)
-    return [n for n in order if n.gate is None] + [n for n in order if n.gate is not None]
+        for x in stack.pop().inputs:
+            if x in uses:
+                uses[x] += 1
+            else:
+                uses[x] = 1
+                stack.append(x)
+    if uses[output]:
+        raise _cycle(output)
+    backwards: list[Node] = []
+    ready = [output]
+    while ready:
+        node = ready.pop()
+        backwards.append(node)
+        for x in node.inputs:
+            uses[x] -= 1
+            if uses[x] == 0:
+                ready.append(x)
+    if len(backwards) != len(uses):
+        raise _cycle(next(n for n, count in uses.items() if count > 0))
+    backwards.reverse()
+    return [n for n in backwards if n.gate is None] + [n for n in backwards if n.gate is not None]
 
 
-def _public(value: Any) -> Any:
-    """A value as the user gets it: 0-d values as Python floats, arrays as they are."""
-    return float(value) if shape_of(value) == () else value
+def _cycle(node: Node) -> GraphError:
+    return GraphError(f"the graph has a cycle through node {node.name!r}: a value cannot depend on itself")
 
 
 class ComputationalGraph:
@@ -73,7 +102,16 @@ class ComputationalGraph:
     Raises
     ------
     GraphError
-        If two leaves share a name.
+        If two leaves share a name, or the nodes form a cycle.
+
+    Notes
+    -----
+    A run belongs to its graph. Graphs may share nodes, gates and parameters: each
+    records its own runs, and ``backward`` refuses (`GraphError`) when another
+    graph's forward has since overwritten what a shared gate kept. Runs are
+    serialised by a lock, so graphs may be used from several threads; a
+    ``backward`` must come from the thread that ran the graph's last ``forward``
+    (else `GraphError`). To train in parallel, give each thread its own graph.
 
     Examples
     --------
@@ -92,22 +130,18 @@ class ComputationalGraph:
         if not isinstance(output, Node):
             raise TypeError(f"ComputationalGraph needs a graph node as output, got {type(output).__name__}")
         self.output = output
-        self._order = topological_order(output)
+        self._order = tuple(topological_order(output))
         self.inputs: dict[str, Input] = {}
         self.parameters: dict[str, Parameter] = {}
-        self._name_nodes()
-        # The run plans: forward steps through every gate; backward, in reverse, through
-        # the gates that have a gradient to pass on.
-        self._steps = [(n, n.gate, n.inputs) for n in self._order if n.gate is not None]
-        self._backward_steps = [step for step in reversed(self._steps) if step[0].requires_grad]
-        self._grad_nodes = [n for n in self._order if n.requires_grad]
-        for _, gate, inputs in self._steps:
-            gate.needs_input_grad = tuple(x.requires_grad for x in inputs)
-        self._grad_leaves = [*self.parameters.values(), *(x for x in self.inputs.values() if x.requires_grad)]
-        self._ran_forward = False
+        self._collect_leaves()
+        self._name_gate_nodes()
+        self._gate_nodes = [n for n in self._order if n.gate is not None]
+        self._constants = {n: n.value for n in self._order
+                           if n.gate is None and not isinstance(n, (Input, Parameter))}
+        self._tape: Tape | None = None
 
-    def _name_nodes(self) -> None:
-        """Collect the leaves by name (unique), and name every unnamed gate node."""
+    def _collect_leaves(self) -> None:
+        """Collect the inputs and parameters by name; leaf names must be unique."""
         leaves: dict[str, Node] = {}
         for node in self._order:
             if node.gate is None and node.name is not None:
@@ -119,20 +153,29 @@ class ComputationalGraph:
                     self.inputs[node.name] = node
                 elif isinstance(node, Parameter):
                     self.parameters[node.name] = node
-        taken = {n.name for n in self._order if n.name is not None}
-        counts: dict[str, int] = {}
-        for node in self._order:
-            if node.gate is not None and node.name is None:
-                kind = type(node.gate).__name__.lower()
-                while node.name is None or node.name in taken:
-                    counts[kind] = counts.get(kind, 0) + 1
-                    node.name = f"{kind}{counts[kind]}"
-                taken.add(node.name)
-                node.gate.name = node.name
 
-    def nodes_topologically_sorted(self) -> list[Node]:
-        """The nodes in the order forward runs them: inputs first, ``output`` last."""
-        return list(self._order)
+    def _name_gate_nodes(self) -> None:
+        """Name every unnamed gate node after its gate: ``add1``, ``multiply1``, ``add2``, ..."""
+        taken = {n.name for n in self._order if n.name is not None}
+        counts: dict[type, int] = {}
+        for node in self._order:
+            if node.name is None and node.gate is not None:
+                kind = type(node.gate)
+                name = None
+                while name is None or name in taken:
+                    counts[kind] = counts.get(kind, 0) + 1
+                    name = f"{kind.__name__.lower()}{counts[kind]}"
+                node.name = name
+                taken.add(name)
+
+    def nodes_topologically_sorted(self) -> tuple[Node, ...]:
+        """The nodes in the order forward runs them, sorted once when the graph was built.
+
+        Every leaf comes first, then each gate node after its inputs; ``output`` is last.
+        """
+        return self._order
+
+    # --- the lecture's two loops -----------------------------------------------------------------
 
     def forward(self, inputs: Mapping[str, Any] | None = None, **named: Any) -> Any:
         """Feed the inputs by name, run every gate's forward in order, return the output.
@@ -147,7 +190,7 @@ class ComputationalGraph:
         Returns
         -------
         float or ndarray
-            The output's value; a 0-d value comes back as a Python float.
+            The output's value (read-only); a 0-d value comes back as a Python float.
 
         Raises
         ------
@@ -156,42 +199,28 @@ class ComputationalGraph:
         TypeError
             For strings, objects or complex values.
         """
-        feed = dict(inputs) if inputs is not None else {}
-        if twice := feed.keys() & named.keys():
-            raise FeedError(f"input(s) {sorted(twice)} given both in the dict and as keywords")
-        feed.update(named)
-        if unknown := feed.keys() - self.inputs.keys():
-            raise FeedError(f"unknown input(s) {sorted(unknown)}; "
-                            f"this graph's inputs are {sorted(self.inputs)}")
-        if missing := self.inputs.keys() - feed.keys():
-            raise FeedError(f"missing input(s) {sorted(missing)}; "
-                            f"this graph's inputs are {sorted(self.inputs)}")
-        self._ran_forward = False
-        for name, leaf in self.inputs.items():
-            leaf.value = leaf.accept(feed[name])
-        node = self.output
-        try:
-            for node, gate, args in self._steps:
-                # one and two inputs unrolled: building a list costs more than a scalar gate
-                if len(args) == 1:
-                    node.value = gate.forward(args[0].value)
-                elif len(args) == 2:
-                    node.value = gate.forward(args[0].value, args[1].value)
-                else:
-                    node.value = gate.forward(*[x.value for x in args])
-        except Exception as exc:
-            if sys.version_info >= (3, 11):
-                exc.add_note(f"(in the forward of node {node.name!r}, gate {node.gate!r})")
-            raise
-        self._ran_forward = True
-        return _public(self.output.value)
+        feed = self._feed(inputs, named)
+        with _RUNS:
+            tape = self._tape = self._start_forward(feed)
+            values = tape.values
+            node = self.output
+            try:
+                for node in self.nodes_topologically_sorted():
+                    if node.gate is not None:
+                        values[node] = node.gate.forward(*[values[x] for x in node.inputs])
+            except Exception as exc:
+                tape.abandon(node)
+                _name_the_node(exc, node, "forward")
+                raise
+            return tape.finish_forward()
 
     def backward(self, dout: Any = None) -> dict[str, Any]:
-        """Run every gate's backward in reverse order; return the leaves' gradients.
+        """Run every gate's backward in reverse order; return the gradients of the inputs and parameters.
 
-        Each gate gets the sum of the gradients flowing into its node (fan-out adds)
+        Each gate gets the sum of the gradients that reached its node (fan-out adds)
         and returns local gradient x upstream for each input. Every returned
-        gradient is checked against its input's shape.
+        gradient is checked: one per input, a number or an array shaped exactly like
+        its input.
 
         Parameters
         ----------
@@ -210,123 +239,162 @@ class ComputationalGraph:
         ------
         ForwardFirstError
             Before any `forward`.
+        GraphError
+            When another graph's forward has overwritten what a shared gate kept
+            since this graph's forward, or the forward ran in another thread.
         ShapeError
             For a ``dout`` not shaped like the output, or a gate that returns the
             wrong number of gradients or a gradient of the wrong shape.
         """
-        if not self._ran_forward:
-            first = self._steps[0][1] if self._steps else self.output.name
-            raise ForwardFirstError(f"ComputationalGraph: backward() called before forward(); "
-                                    f"nothing has been computed yet (first gate: {first})")
-        for node in self._grad_nodes:
-            node.grad = None
-        if self.output.requires_grad:
-            self.output.grad = self._seed(dout)
-        for node, gate, inputs in self._backward_steps:
-            upstream = node.grad
-            if upstream is None:  # only None gradients reached this node
-                continue
-            grads: Any = gate.backward(upstream)  # a learner's gate may return anything
-            if type(grads) is not tuple or len(grads) != len(inputs):
-                _check_count(node, grads)
-            for x, g in zip(inputs, grads, strict=True):
-                if g is None:
-                    continue
-                value = x.value
-                # (two Python floats have the same shape: no look-up needed on scalar graphs)
-                if (type(g) is not float or type(value) is not float) and shape_of(g) != shape_of(value):
-                    _check_shapes(node, grads)
-                if not x.requires_grad:
-                    continue
-                if x.grad is None:
-                    # the first gradient to arrive: keep our own copy if it shares memory with
-                    # another gradient (a gate may hand dout through, or return one array twice)
-                    if type(g) is not float and isinstance(g, np.ndarray) and (
-                            np.may_share_memory(g, upstream) or sum(h is g for h in grads) > 1):
-                        g = g.copy()
-                    x.grad = g
-                else:
-                    x.grad = x.grad + g  # fan-out: gradients add (never in place: a new array)
-        return {str(n.name): _public(n.grad) for n in self._grad_leaves if n.grad is not None}
+        with _RUNS:
+            tape = self._start_backward(dout)
+            grads = tape.grads
+            node = self.output
+            try:
+                for node in reversed(self.nodes_topologically_sorted()):
+                    upstream = grads.get(node)
+                    if node.gate is not None and upstream is not None:
+                        tape.send(node, upstream, _gate_backward(node, upstream))
+            except Exception as exc:
+                _name_the_node(exc, node, "backward")
+                raise
+            tape.finish_backward()
+            return {name: public(grads[leaf]) for name, leaf in self._gradient_leaves() if leaf in grads}
 
-    def _seed(self, dout: Any) -> Any:
+    # --- the checks, and the start of each run ---------------------------------------------------
+
+    def _feed(self, inputs: Mapping[str, Any] | None, named: dict[str, Any]) -> dict[str, Any]:
+        """Every input's value by name, from the dict and the keywords, or a `FeedError`."""
+        if inputs is not None and not isinstance(inputs, Mapping):
+            raise FeedError(f"forward takes the inputs as a dict {{name: value}} or as keywords "
+                            f"(name=value), got {type(inputs).__name__}; "
+                            f"this graph's inputs are {sorted(self.inputs)}")
+        feed = dict(inputs) if inputs is not None else {}
+        if twice := feed.keys() & named.keys():
+            raise FeedError(f"input(s) {sorted(twice)} given both in the dict and as keywords")
+        feed.update(named)
+        if unknown := feed.keys() - self.inputs.keys():
+            raise FeedError(f"unknown input(s) {sorted(map(repr, unknown))}; "
+                            f"this graph's inputs are {sorted(self.inputs)}")
+        if missing := self.inputs.keys() - feed.keys():
+            raise FeedError(f"missing input(s) {sorted(missing)}; "
+                            f"this graph's inputs are {sorted(self.inputs)}")
+        return {name: leaf.accept(feed[name]) for name, leaf in self.inputs.items()}
+
+    def _start_forward(self, feed: dict[str, Any]) -> Tape:
+        """A new tape holding the leaves' values: the constants, the feed, the parameters."""
+        tape = Tape(self._order, self.output, self._gate_nodes)
+        values = tape.values
+        values.update(self._constants)
+        for name, node in self.inputs.items():
+            values[node] = node.value = feed[name]
+        for param in self.parameters.values():
+            values[param] = param.recorded()
+        return tape
+
+    def _start_backward(self, dout: Any) -> Tape:
+        """The tape of the last forward, ready for a backward that starts from ``dout`` (or ∂f/∂f = 1)."""
+        tape = self._tape
+        if tape is None or not tape.forward_done:
+            first = self._gate_nodes[0] if self._gate_nodes else self.output
+            raise ForwardFirstError(f"ComputationalGraph: backward() called before forward() ran to the "
+                                    f"end; nothing has been computed yet (first gate: {first})")
+        if tape.thread != threading.get_ident():
+            raise GraphError("ComputationalGraph: this graph's last forward ran in another thread; "
+                             "run forward in this thread before its backward (or give each thread "
+                             "its own graph)")
+        for node in self._gate_nodes:
+            if node.last_run is not tape:
+                raise stale_error(node)
+        tape.grads, tape.sent, tape.backward_done = {}, [], False  # each backward starts from zero
+        if self.output.requires_grad:
+            tape.dout = tape.grads[self.output] = self._seed(dout, tape.values[self.output])
+        return tape
+
+    def _seed(self, dout: Any, value: Any) -> Any:
         """The gradient of the output with respect to itself, or the given ``dout``, checked."""
-        value = self.output.value
         shape = shape_of(value)
         if dout is None:
             if np.size(value) != 1:
-                raise ShapeError(f"ComputationalGraph: output {self.output.name!r} has shape {shape}; "
+                raise ShapeError(f"output {self.output.name!r} has shape {shape}; "
                                  "backward(dout) needs dout of that shape (it may be omitted "
-                                 "only for a one-element output)")
+                                 "only for a one-element output)", node=self.output.name)
             dtype = value.dtype if isinstance(value, (np.ndarray, np.floating)) else np.float64
             return as_value(np.ones(shape, dtype=dtype), "dout", to_float=True)  # 1.0 as a Python float
         seed = as_value(dout, "dout", to_float=True)
         if shape_of(seed) != shape:
-            raise ShapeError(f"ComputationalGraph: dout has shape {shape_of(seed)}, expected {shape}, "
-                             f"the shape of output {self.output.name!r}")
+            raise ShapeError(f"dout has shape {shape_of(seed)}, expected {shape}, "
+                             f"the shape of output {self.output.name!r}", node=self.output.name)
         return seed
 
+    def _gradient_leaves(self) -> list[tuple[str, Node]]:
+        """The leaves ``backward`` reports, by name: every parameter, and the inputs that need a gradient."""
+        return [*self.parameters.items(), *((k, x) for k, x in self.inputs.items() if x.requires_grad)]
+
     def __repr__(self) -> str:
-        return (f"<ComputationalGraph: {len(self._steps)} gates, "
+        return (f"<ComputationalGraph: {len(self._gate_nodes)} gates, "
                 f"inputs {list(self.inputs)}, parameters {list(self.parameters)}, "
                 f"output {self.output.name!r}>")
 
-    # Looking at a run: the chain-rule table and the drawing (graph/trace.py, graph/draw.py).
-    # Nothing is recorded during forward or backward; these read what the nodes hold.
+    # --- views of the last run: each reads the tape ----------------------------------------------
 
-    def trace(self) -> Trace:
-        """The chain-rule steps of the last `backward`: one per gate, in the order they ran.
-
-        Each step gives the node, its gate, the upstream gradient, and for each
-        input the local gradient and the downstream gradient (local × upstream);
-        array values are summarised by shape and norm. ``print`` it for a text
-        table; Jupyter shows an HTML table. See `graph.trace.Trace`.
+    def tape(self) -> Tape:
+        """The record of the last run (see `graph.tape.Tape`).
 
         Raises
         ------
-        graph.TraceError
-            Before any `backward`, or after a `forward` that followed it.
+        ForwardFirstError
+            Before any `forward`.
         """
-        return trace_of(self)
+        if self._tape is None:
+            raise ForwardFirstError("ComputationalGraph: nothing has run yet; call forward() first")
+        return self._tape
+
+    def trace(self) -> Trace:
+        """The chain-rule steps of the last `backward`, one per gate, as recorded (`graph.views.trace`)."""
+        from .views.trace import trace
+
+        return trace(self._tape if self._tape is not None else Tape(self._order, self.output))
 
     def to_dot(self, *, title: str | None = None, digits: int = 4) -> str:
-        """The graph as Graphviz DOT text: values in green, gradients in red (`graph.draw.to_dot`)."""
-        from .draw import to_dot
+        """The graph with its last run as Graphviz DOT text: values in green, gradients in red."""
+        from .views.draw import to_dot
 
-        return to_dot(self, title=title, digits=digits)
+        return to_dot(self._tape if self._tape is not None else Tape(self._order, self.output),
+                      title=title, digits=digits)
 
     def render(self, path: str | os.PathLike[str], format: str = "svg", *, title: str | None = None,
                digits: int = 4) -> Path:
-        """Draw the graph into the file ``path`` (`graph.draw.render`); needs a Graphviz engine.
+        """Draw the graph into the file ``path`` (`graph.views.draw.render`); needs a Graphviz engine.
 
         Raises
         ------
         graph.GraphvizNotFoundError
             If none is installed; ``pip install "gategraph[viz]"`` brings one.
         """
-        from .draw import render
+        from .views.draw import render
 
-        return render(self, path, format, title=title, digits=digits)
+        return render(self.to_dot(title=title, digits=digits), path, format)
 
     def _repr_svg_(self) -> str:
-        """Jupyter's picture of the graph, with values and gradients (`graph.draw.to_svg`)."""
-        from .draw import to_svg
+        """Jupyter's picture of the graph, with values and gradients (`graph.views.draw`)."""
+        from .views.draw import run_engine
 
-        return to_svg(self)
-
-
-def _check_count(node: Node, grads: Any) -> None:
-    """Raise `ShapeError` unless a gate returned one gradient per input (a tuple or list)."""
-    if not isinstance(grads, (tuple, list)) or len(grads) != len(node.inputs):
-        got = f"{len(grads)}" if isinstance(grads, (tuple, list)) else f"a {type(grads).__name__}"
-        raise ShapeError(f"{node.gate} (node {node.name!r}): backward must return a tuple of "
-                         f"{len(node.inputs)} gradient(s), one per input, got {got}")
+        return run_engine(self.to_dot(), "svg").decode("utf-8")
 
 
-def _check_shapes(node: Node, grads: Any) -> None:
-    """Raise `ShapeError` for the first gradient not shaped exactly like its input."""
-    for i, (x, g) in enumerate(zip(node.inputs, grads, strict=True)):
-        if g is not None and shape_of(g) != shape_of(x.value):
-            raise ShapeError(
-                f"{node.gate} (node {node.name!r}): gradient for input {i} ({x.name!r}) "
-                f"has shape {shape_of(g)}, expected {shape_of(x.value)}, the input's shape")
+def _gate_backward(node: Node, upstream: Any) -> Any:
+    """``node.gate.backward(upstream)``, telling a gate that can skip gradients which inputs need none."""
+    gate = node.gate
+    assert gate is not None
+    if node.skips is None:
+        return gate.backward(upstream)
+    return gate.backward(upstream, needs_input_grad=node.skips)  # type: ignore[call-arg]
+
+
+def _name_the_node(exc: BaseException, node: Node, run: str) -> None:
+    """Say in ``exc`` which node's gate raised it: in a `ShapeError`'s message, else in a note."""
+    if isinstance(exc, ShapeError) and exc.gate is node.gate and exc.node is None:
+        exc.node = node.name
+    elif sys.version_info >= (3, 11) and node.gate is not None:
+        exc.add_note(f"(in the {run} of node {node.name!r}, gate {node.gate!r})")

@@ -85,6 +85,8 @@ class GradientPair(NamedTuple):
     point: np.ndarray      #: where the gradient was taken (float64)
     analytic: np.ndarray   #: from backward (zeros where backward gave None)
     numerical: np.ndarray  #: from central differences
+    #: the random upstream gradient both are taken against, or None for a one-element output (dout = 1)
+    dout: np.ndarray | None = None
 
 
 def gradcheck(target: Gate | ComputationalGraph, inputs: Sequence[Any] | Mapping[str, Any], *,
@@ -92,16 +94,18 @@ def gradcheck(target: Gate | ComputationalGraph, inputs: Sequence[Any] | Mapping
     """Check ``target``'s analytic gradients against central differences, in float64.
 
     A non-scalar output is reduced to the scalar ``sum(output * dout)`` with a
-    fixed random ``dout``, so every element of every gradient is checked.
+    fixed random ``dout`` (seed 0), so every element of every gradient is checked;
+    an error message then says so, and gives the local gradients as well.
     An element passes when ``|analytic - numerical| <= atol + rtol * |numerical|``.
 
     Parameters
     ----------
     target : Gate or ComputationalGraph
     inputs : sequence of array_like (for a gate) or mapping of str to array_like (for a graph)
-        Where to check. Integer inputs (labels) are passed through and not checked;
-        for a graph, every `Input` that requires a gradient and every `Parameter`
-        is checked. Nothing given is changed; parameter values are restored.
+        Where to check. Float inputs are checked, as are integer and boolean ones
+        (as float64) unless their gradient is ``None`` (labels); for a graph,
+        every `Input` that requires a gradient and every `Parameter` is checked.
+        Nothing given is changed; parameter values are restored.
     eps, atol, rtol : float
         Step size and tolerances.
 
@@ -112,7 +116,13 @@ def gradcheck(target: Gate | ComputationalGraph, inputs: Sequence[Any] | Mapping
     Raises
     ------
     GradcheckError
-        Naming the gate or input, the worst element, both values and the relative error.
+        Naming the gate or input, the worst element, both values and the relative
+        error; or saying that nothing could be checked.
+
+    Notes
+    -----
+    A graph is left at the checked point: its last run is the analytic forward
+    and backward there, so its values, gradients, trace and drawing show it.
 
     Examples
     --------
@@ -120,7 +130,11 @@ def gradcheck(target: Gate | ComputationalGraph, inputs: Sequence[Any] | Mapping
     >>> gradcheck(Multiply(), [np.array([1.0, 2.0]), np.array([3.0, -1.0])])
     True
     """
-    for pair in gradient_pairs(target, inputs, eps):
+    pairs = gradient_pairs(target, inputs, eps)
+    if not pairs:
+        raise GradcheckError(f"gradcheck of {_describe(target)}: nothing to check; no input or parameter "
+                             "takes a gradient (integer inputs whose gradient is None are labels)")
+    for pair in pairs:
         compare_pair(pair, atol, rtol)
     return True
 
@@ -130,7 +144,8 @@ def gradient_pairs(target: Gate | ComputationalGraph, inputs: Sequence[Any] | Ma
     """Analytic and numerical gradients of every checked input of ``target`` (see `gradcheck`)."""
     if isinstance(target, Gate):
         if isinstance(inputs, Mapping):
-            raise TypeError(f"gradcheck of gate {target}: inputs must be a sequence of arrays, not a mapping")
+            raise TypeError(f"gradcheck of gate {_describe(target)}: inputs must be a sequence of arrays, "
+                            "not a mapping")
         return _gate_pairs(target, list(inputs), eps)
     if isinstance(target, ComputationalGraph):
         if not isinstance(inputs, Mapping):
@@ -139,16 +154,24 @@ def gradient_pairs(target: Gate | ComputationalGraph, inputs: Sequence[Any] | Ma
     raise TypeError(f"gradcheck takes a Gate or a ComputationalGraph, got {type(target).__name__}")
 
 
+def _describe(target: Any) -> str:
+    return type(target).__name__ if isinstance(target, Gate) else "a graph"
+
+
 def _gate_pairs(gate: Gate, inputs: list[Any], eps: float) -> list[GradientPair]:
-    args = [np.array(x, dtype=np.float64) if _is_float(x) else x for x in inputs]
+    kind = type(gate).__name__
+    args = [np.array(x, dtype=np.float64) if _kind(x) == "f" else x for x in inputs]
     dout = _random_like(gate.forward(*args))
-    analytic = gate.backward(dout)
-    if not isinstance(analytic, (tuple, list)) or len(analytic) != len(args):
-        raise GradcheckError(f"gate {gate}: backward must return a tuple of {len(args)} gradient(s), "
-                             f"one per input, got {analytic!r:.80}")
+    analytic = _one_per_input(gate, gate.backward(dout), len(args))
+    # integer and boolean inputs that take a gradient are checked too, as float64
+    widen = [i for i, x in enumerate(args) if _kind(x) in "biu" and analytic[i] is not None]
+    if widen:
+        args = [np.array(x, dtype=np.float64) if i in widen else x for i, x in enumerate(args)]
+        gate.forward(*args)
+        analytic = _one_per_input(gate, gate.backward(dout), len(args))
     pairs = []
     for i, x in enumerate(args):
-        if not _is_float(x):
+        if _kind(x) != "f":
             continue
 
         def objective(v: np.ndarray, i: int = i) -> float:
@@ -156,9 +179,16 @@ def _gate_pairs(gate: Gate, inputs: list[Any], eps: float) -> list[GradientPair]
             trial[i] = v
             return float(np.sum(gate.forward(*trial) * dout))
 
-        pairs.append(GradientPair(f"gate {gate}, input {i}", x, _as_gradient(analytic[i], x),
-                                  numerical_gradient(objective, x, eps)))
+        pairs.append(GradientPair(f"gate {kind}, input {i}", x, _as_gradient(analytic[i], x),
+                                  numerical_gradient(objective, x, eps), _random_part(dout)))
     return pairs
+
+
+def _one_per_input(gate: Gate, grads: Any, n: int) -> tuple[Any, ...]:
+    if not isinstance(grads, (tuple, list)) or len(grads) != n:
+        raise GradcheckError(f"gate {type(gate).__name__}: backward must return a tuple of {n} gradient(s), "
+                             f"one per input, got {grads!r:.80}")
+    return tuple(grads)
 
 
 def _graph_pairs(graph: ComputationalGraph, feed: dict[str, Any], eps: float) -> list[GradientPair]:
@@ -167,12 +197,13 @@ def _graph_pairs(graph: ComputationalGraph, feed: dict[str, Any], eps: float) ->
 
     feed = {name: np.array(v, dtype=np.float64) if checked(name) else v for name, v in feed.items()}
     saved = {name: p.value for name, p in graph.parameters.items()}
-    pairs = []
+    points = {name: np.array(value, dtype=np.float64) for name, value in saved.items()}
+    dout: Any = None
+    numeric: dict[str, np.ndarray] = {}
     try:
-        for p in graph.parameters.values():
-            p.value = np.array(p.value, dtype=np.float64)
+        for name, point in points.items():
+            graph.parameters[name].value = point
         dout = _random_like(graph.forward(feed))
-        analytic = graph.backward(dout)
 
         def objective() -> float:
             return float(np.sum(graph.forward(feed) * dout))
@@ -183,24 +214,26 @@ def _graph_pairs(graph: ComputationalGraph, feed: dict[str, Any], eps: float) ->
                 return objective()
 
             point = feed[name]
-            numeric = numerical_gradient(with_input, point, eps)
+            numeric[name] = numerical_gradient(with_input, point, eps)
             feed[name] = point
-            pairs.append(GradientPair(f"input {name!r}", point,
-                                      _as_gradient(analytic.get(name), point), numeric))
         for name, param in graph.parameters.items():
             def with_param(v: np.ndarray, param: Any = param) -> float:
                 param.value = v
                 return objective()
 
-            point = param.value
-            numeric = numerical_gradient(with_param, point, eps)
-            param.value = point
-            pairs.append(GradientPair(f"parameter {name!r}", point,
-                                      _as_gradient(analytic.get(name), point), numeric))
+            numeric[name] = numerical_gradient(with_param, points[name], eps)
+            param.value = points[name]
+        # last, the analytic run at the checked point: the graph is left with it, trace and all
+        graph.forward(feed)
+        analytic = graph.backward(dout)
     finally:
         for name, value in saved.items():
             graph.parameters[name].value = value
-    return pairs
+    return [GradientPair(f"input {name!r}" if name in graph.inputs else f"parameter {name!r}",
+                         feed[name] if name in feed else points[name],
+                         _as_gradient(analytic.get(name), feed[name] if name in feed else points[name]),
+                         grad, _random_part(dout))
+            for name, grad in numeric.items()]
 
 
 def _as_gradient(g: Any, x: np.ndarray) -> np.ndarray:
@@ -210,7 +243,7 @@ def _as_gradient(g: Any, x: np.ndarray) -> np.ndarray:
 
 def compare_pair(pair: GradientPair, atol: float, rtol: float) -> None:
     """Raise `GradcheckError` at the worst element where the two gradients disagree."""
-    what, x, analytic, numeric = pair
+    what, x, analytic, numeric, dout = pair
     if analytic.shape != numeric.shape:
         raise GradcheckError(f"{what}: analytic gradient has shape {analytic.shape}, "
                              f"expected {numeric.shape}, the input's shape")
@@ -220,18 +253,29 @@ def compare_pair(pair: GradientPair, atol: float, rtol: float) -> None:
         return
     worst = np.unravel_index(int(np.argmax(excess)), excess.shape)
     a, n = analytic[worst], numeric[worst]
-    raise GradcheckError(
-        f"{what}: gradients disagree at element {tuple(int(i) for i in worst)} "
-        f"(input value {np.asarray(x)[worst]:.6g}): analytic {a:.6g}, numerical {n:.6g}, "
-        f"relative error {rel_error(a, n):.2e} (atol={atol:g}, rtol={rtol:g})")
+    message = (f"{what}: gradients disagree at element {tuple(int(i) for i in worst)} "
+               f"(input value {np.asarray(x)[worst]:.6g}): analytic {a:.6g}, numerical {n:.6g}, "
+               f"relative error {rel_error(a, n):.2e} (atol={atol:g}, rtol={rtol:g})")
+    if dout is not None:
+        message += ("; both are local gradient x upstream gradient, and the upstream gradient is a "
+                    "fixed random dout (seed 0)")
+        if dout.shape == analytic.shape and dout[worst] != 0:
+            d = dout[worst]
+            message += (f", {d:.6g} at this element: the local gradients are analytic {a / d:.6g}, "
+                        f"numerical {n / d:.6g}")
+    raise GradcheckError(message)
 
 
-def _is_float(x: Any) -> bool:
-    return bool(np.asarray(x).dtype.kind == "f")
+def _kind(x: Any) -> str:
+    return str(np.asarray(x).dtype.kind)
 
 
 def _random_like(out: Any) -> Any:
     """A fixed random ``dout`` for a non-scalar output; 1.0 for a scalar one."""
-    if np.ndim(out) == 0:
+    if np.size(out) == 1 and np.ndim(out) == 0:
         return 1.0
     return np.random.default_rng(0).standard_normal(np.shape(out))
+
+
+def _random_part(dout: Any) -> np.ndarray | None:
+    return dout if isinstance(dout, np.ndarray) else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
+import weakref
 from typing import Any, cast
 
 import numpy as np
@@ -25,6 +26,12 @@ __all__ = ["Constant", "Input", "Node", "Parameter", "as_value"]
 class Node:
     """A value in the graph: a leaf, or the output of ``gate`` applied to ``inputs``.
 
+    The structure (``gate``, ``inputs``) is set when the node is made; a graph
+    sorts its nodes once and relies on it, so changing it afterwards needs a new
+    graph (a structure that loops back on itself is a `GraphError`). ``value`` and ``grad`` show the last
+    run that reached the node; each graph keeps its own record of its runs (its
+    tape), so a node shared by several graphs shows the latest of them.
+
     Attributes
     ----------
     name : str or None
@@ -35,41 +42,60 @@ class Node:
         The nodes this one is computed from (empty for leaves).
     requires_grad : bool
         Whether a gradient flows to this node.
+    needs_input_grad : tuple of bool
+        For each input, whether it takes a gradient (a gate may skip the others).
     value, grad
-        Forward value and gradient after a run (``None`` before).
+        Forward value and gradient of the last run that reached this node (``None`` before).
     """
 
-    __slots__ = ("name", "gate", "inputs", "requires_grad", "value", "grad")
+    __slots__ = ("name", "gate", "inputs", "requires_grad", "skips", "value", "grad", "last_run",
+                 "__weakref__")
     name: str | None
     gate: Gate | None
     inputs: tuple[Node, ...]
     requires_grad: bool
+    #: ``needs_input_grad`` for a gate whose ``backward`` can use it to skip work, when an input needs no
+    #: gradient; else ``None`` (the gate is simply called with ``dout``).
+    skips: tuple[bool, ...] | None
     value: Any
     grad: Any
+    #: The run (a graph's tape) whose forward last ran this node's gate, and so owns what the gate kept.
+    last_run: object
     # numpy defers to our reflected operators: ``array + node`` builds a node.
     __array_ufunc__ = None
 
     def __init__(self, name: str | None, gate: Gate | None = None, inputs: tuple[Node, ...] = (),
                  requires_grad: bool = False, value: Any = None) -> None:
         self.name, self.gate, self.inputs = name, gate, inputs
-        self.requires_grad, self.value, self.grad = requires_grad, value, None
+        self.skips = None
+        if gate is not None:
+            needs = [x.requires_grad for x in inputs]
+            requires_grad = True in needs  # a gradient flows to a gate node if it flows to any input
+            if False in needs and _can_skip(type(gate)):
+                self.skips = tuple(needs)
+        self.requires_grad, self.value, self.grad, self.last_run = requires_grad, value, None, None
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """For each input, whether a gradient flows to it (a gate may skip computing the others)."""
+        return tuple(x.requires_grad for x in self.inputs)
 
     @staticmethod
     def __gate_node__(gate: Gate, inputs: tuple[Any, ...], name: str | None) -> Node:
         """Make the node ``gate(*inputs)``; called by `gates.Gate.__call__`."""
-        if isinstance(gate._node, Node):
-            raise GraphError(f"{gate!r} already serves node {gate._node.name!r}: "
-                             f"one gate instance serves one node; make a new {type(gate).__name__}")
-        nodes = tuple(as_node(x) for x in inputs)
+        ref = _SERVED.get(id(gate))
+        served = ref() if ref is not None else None
+        if served is not None:
+            _already_serves(gate, served)
+        nodes = tuple(map(as_node, inputs))
         fewest, most = _arity(type(gate))
         if not fewest <= len(nodes) <= most:
+            kind = type(gate).__name__
             names = ", ".join(inspect.signature(gate.forward).parameters)
             takes = fewest if fewest == most else f"{fewest} to {most}"
-            raise GraphError(f"{gate}: forward({names}) takes {takes} input(s), got {len(nodes)}")
-        node = Node(name, gate, nodes, requires_grad=any(x.requires_grad for x in nodes))
-        gate._node = node
-        if name is not None:
-            gate.name = name
+            raise GraphError(f"{kind}: forward({names}) takes {takes} input(s), got {len(nodes)}")
+        node = Node(name, gate, nodes)
+        _serves(gate, node)
         return node
 
     def named(self, name: str) -> Node:
@@ -80,53 +106,55 @@ class Node:
         'q'
         """
         self.name = name
-        if self.gate is not None:
-            self.gate.name = name
         return self
 
     # Operators: each builds a gate node; numbers become constants.
     def __add__(self, other: Any) -> Node:
-        return _apply(Add(), self, other)
+        return Node.__gate_node__(Add(), (self, other), None)
 
     def __radd__(self, other: Any) -> Node:
-        return _apply(Add(), other, self)
+        return Node.__gate_node__(Add(), (other, self), None)
 
     def __sub__(self, other: Any) -> Node:
-        return _apply(Subtract(), self, other)
+        return Node.__gate_node__(Subtract(), (self, other), None)
 
     def __rsub__(self, other: Any) -> Node:
-        return _apply(Subtract(), other, self)
+        return Node.__gate_node__(Subtract(), (other, self), None)
 
     def __mul__(self, other: Any) -> Node:
-        return _apply(Multiply(), self, other)
+        return Node.__gate_node__(Multiply(), (self, other), None)
 
     def __rmul__(self, other: Any) -> Node:
-        return _apply(Multiply(), other, self)
+        return Node.__gate_node__(Multiply(), (other, self), None)
 
     def __truediv__(self, other: Any) -> Node:
-        return _apply(Divide(), self, other)
+        return Node.__gate_node__(Divide(), (self, other), None)
 
     def __rtruediv__(self, other: Any) -> Node:
-        return _apply(Divide(), other, self)
+        return Node.__gate_node__(Divide(), (other, self), None)
 
     def __matmul__(self, other: Any) -> Node:
-        return _apply(MatMul(), self, other)
+        return Node.__gate_node__(MatMul(), (self, other), None)
 
     def __rmatmul__(self, other: Any) -> Node:
-        return _apply(MatMul(), other, self)
+        return Node.__gate_node__(MatMul(), (other, self), None)
 
     def __neg__(self) -> Node:
-        return _apply(Negate(), self)
+        return Node.__gate_node__(Negate(), (self,), None)
 
     def __pow__(self, p: Any) -> Node:
         if not isinstance(p, numbers.Real):
             raise TypeError(f"node {self.name!r}: ** takes a constant number as exponent, got "
                             f"{type(p).__name__}; for a variable exponent build exp(p * log(x))")
-        return _apply(Power(cast(float, p)), self)
+        return Node.__gate_node__(Power(cast(float, p)), (self,), None)
 
     def __repr__(self) -> str:
         args = ", ".join(repr(x.name) for x in self.inputs)
         return f"<{self.gate!r}({args}) node {self.name!r}>"
+
+    def __str__(self) -> str:
+        """How errors name the node: ``Multiply 'q'`` for a gate node, ``input 'x'`` for an input."""
+        return f"{type(self.gate).__name__} {self.name!r}" if self.gate is not None else repr(self)
 
 
 class Input(Node):
@@ -182,12 +210,15 @@ class Input(Node):
         FeedError
             For a shape that does not match ``shape``.
         """
+        given = value
         value = as_value(value, f"input {self.name!r}", to_float=self.requires_grad, copy=self.copy)
         if self.shape is not None:
             got = np.shape(value)
             if len(got) != len(self.shape) or any(
                     want is not None and want != n for want, n in zip(self.shape, got, strict=True)):
                 raise FeedError(f"input {self.name!r}: expected shape {self.shape}, got {got}")
+        if isinstance(value, np.ndarray) and value is not given:
+            value.flags.writeable = False  # the graph's own copy: frozen, as a run records it
         return value
 
     def __repr__(self) -> str:
@@ -200,8 +231,15 @@ class Input(Node):
 class Parameter(Node):
     """A leaf that keeps its value between runs, such as a weight matrix.
 
-    An optimizer updates ``param.value`` (in place or by assignment) from the
-    gradients that `ComputationalGraph.backward` returns.
+    An optimizer updates ``param.value`` from the gradients that
+    `ComputationalGraph.backward` returns, by assignment, in place
+    (``W.value -= lr * dW``) or with `update`.
+
+    A run records the value it used, and its gates keep it for ``backward``: that
+    array is frozen (read-only) from then on. Reading ``value`` afterwards hands
+    out a writable copy in its place, so an in-place update changes the
+    parameter for the next run and never the run already recorded: its
+    gradients, trace and drawing stay as they were.
 
     Examples
     --------
@@ -209,18 +247,47 @@ class Parameter(Node):
     >>> W.value
     array([[1., 2.],
            [3., 4.]])
+    >>> W.value -= 1.0
+    >>> W.value
+    array([[0., 1.],
+           [2., 3.]])
     """
 
-    __slots__ = ()
+    __slots__ = ("_value",)
+    _value: np.ndarray
 
     def __init__(self, name: str, value: Any) -> None:
         if not isinstance(name, str) or not name:
             raise GraphError(f"Parameter needs a non-empty string name, got {name!r}")
-        super().__init__(name, requires_grad=True,
-                         value=np.array(as_value(value, f"parameter {name!r}", to_float=True)))
+        super().__init__(name, requires_grad=True, value=value)
+
+    @property
+    def value(self) -> np.ndarray:
+        """The current value, an array of float64 (or float32) that you may change in place."""
+        if not self._value.flags.writeable:  # a run recorded it: leave that one as it was
+            self._value = self._value.copy()
+        return self._value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        if value is not getattr(self, "_value", None):  # (``W.value -= d`` assigns the same array back)
+            self._value = np.array(as_value(value, f"parameter {self.name!r}", to_float=True))
+
+    def recorded(self) -> np.ndarray:
+        """The value for a run to record: the array itself, frozen from now on."""
+        self._value.flags.writeable = False
+        return self._value
+
+    def update(self, delta: Any) -> None:
+        """Add ``delta`` to the value, keeping its dtype: ``value = value + delta``, as a new array.
+
+        Unlike ``value += delta`` this never copies first: the old array is left
+        to any run that recorded it.
+        """
+        self._value = np.add(self._value, delta, out=np.empty_like(self._value))
 
     def __repr__(self) -> str:
-        return f"Parameter({self.name!r}, shape={np.shape(self.value)})"
+        return f"Parameter({self.name!r}, shape={np.shape(self._value)})"
 
 
 class Constant(Node):
@@ -235,12 +302,39 @@ class Constant(Node):
     __slots__ = ()
 
     def __init__(self, value: Any, name: str | None = None) -> None:
-        to_float = isinstance(value, numbers.Number)
-        super().__init__(name, value=as_value(value, f"constant {name or value!r}", to_float))
+        if type(value) is not float:  # (a Python float is the common case, and needs nothing)
+            value = as_value(value, f"constant {name or value!r}", isinstance(value, numbers.Number))
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False  # a constant: our own copy, never to change
+        super().__init__(name, value=value)
 
     def __repr__(self) -> str:
         return f"Constant({self.value!r})" if self.name is None else f"Constant({self.name!r})"
 
+
+#: Which node each gate serves, by the gate's id: one gate instance serves one node. The node is held
+#: weakly and holds its gate, so while the node lives the id is the gate's; entries of nodes that are
+#: gone are dropped from time to time (`_serves`).
+_SERVED: dict[int, weakref.ref[Node]] = {}
+_purge_at = 1024
+
+
+def _serves(gate: Gate, node: Node) -> None:
+    """Record that ``gate`` serves ``node``, for as long as the node lives."""
+    global _purge_at
+    _SERVED[id(gate)] = weakref.ref(node)
+    if len(_SERVED) >= _purge_at:  # drop the entries of nodes that are gone: amortised O(1) per node
+        for gate_id in [k for k, ref in _SERVED.items() if ref() is None]:
+            del _SERVED[gate_id]
+        _purge_at = max(1024, 2 * len(_SERVED))
+
+
+def _already_serves(gate: Gate, served: Node) -> None:
+    kind = type(gate).__name__
+    which = (f"node {served.name!r}" if served.name is not None else
+             f"an unnamed node computed from {', '.join(repr(x.name) for x in served.inputs)}")
+    raise GraphError(f"this {kind} gate already serves {which}: "
+                     f"one gate instance serves one node; make a new {kind}()")
 
 _arities: dict[type[Gate], tuple[int, float]] = {}
 
@@ -259,14 +353,19 @@ def _arity(kind: type[Gate]) -> tuple[int, float]:
     return _arities[kind]
 
 
-def _apply(gate: Gate, *inputs: Any) -> Node:
-    """The node ``gate(*inputs)``: what the operators build."""
-    return Node.__gate_node__(gate, inputs, None)
+_skippers: dict[type[Gate], bool] = {}
+
+
+def _can_skip(kind: type[Gate]) -> bool:
+    """Whether a gate class's ``backward`` takes ``needs_input_grad``, to skip unwanted gradients."""
+    if kind not in _skippers:
+        _skippers[kind] = "needs_input_grad" in inspect.signature(kind.backward).parameters
+    return _skippers[kind]
 
 
 def as_node(x: Any) -> Node:
     """``x`` itself if it is a node, else a `Constant` holding it."""
-    return x if isinstance(x, Node) else Constant(x)
+    return x if isinstance(x, Node) else Constant(x)  # (Node's subclasses are nodes too)
 
 
 def as_value(value: Any, what: str, to_float: bool, copy: bool = True) -> Any:

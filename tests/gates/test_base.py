@@ -19,7 +19,7 @@ REQUIRED_GATES = {
     "Add", "Multiply", "Max", "Sigmoid", "MatMul", "SquaredNorm",
     "Scale", "Exp", "AddConstant", "Reciprocal",
     "Subtract", "Divide", "Negate", "Power", "Log",
-    "ReLU", "Tanh", "LeakyReLU",
+    "ReLU", "Tanh", "LeakyReLU", "ELU",
     "Sum", "Mean",
     "SoftmaxCrossEntropy", "SVMLoss",
 }
@@ -128,24 +128,61 @@ def test_backward_before_forward_raises_naming_the_gate(cls: type[Gate]) -> None
 
 
 @pytest.mark.parametrize("cls", gate_params())
-def test_backward_before_forward_names_a_named_gate(cls: type[Gate]) -> None:
+def test_hasattr_works_before_forward(cls: type[Gate]) -> None:
     gate = make(cls)
-    gate.name = "fc1"
-    with pytest.raises(ForwardFirstError) as info:
-        gate.backward(1.0)
-    message = str(info.value)
-    assert cls.__name__ in message and "'fc1'" in message, message
+    kept = [name for name in vars(cls) if isinstance(vars(cls)[name], gates.Kept)]
+    assert kept, f"{cls.__name__} declares nothing it keeps"
+    for name in kept:
+        assert not hasattr(gate, name)
+        assert getattr(gate, name, "default") == "default"
+    assert not hasattr(gate, "_private")
+    assert isinstance(gate.symbol, str) and gate.symbol
 
 
 @pytest.mark.parametrize("cls", gate_params())
-def test_hasattr_works_before_forward(cls: type[Gate]) -> None:
+def test_a_gate_holds_no_graph_state(cls: type[Gate]) -> None:
+    # the node's name, which inputs need a gradient and the link to the node live with the node
     gate = make(cls)
-    assert not hasattr(gate, "x")
-    assert not hasattr(gate, "_private")
-    assert getattr(gate, "out", "default") == "default"
-    assert gate.name is None
-    assert gate.needs_input_grad is None
-    assert isinstance(gate.symbol, str) and gate.symbol
+    for attr in ("name", "needs_input_grad", "_node", "node"):
+        assert not hasattr(gate, attr), attr
+
+
+def test_a_misspelt_attribute_gets_pythons_own_message() -> None:
+    class Typo(Gate):
+        def forward(self, x: Any) -> Any:
+            self.x = x
+            return x
+
+        def backward(self, dout: Any) -> tuple[Any]:
+            return (self.xx * dout,)
+
+    gate = Typo()
+    gate.forward(1.0)
+    with pytest.raises(AttributeError) as info:
+        gate.backward(1.0)
+    assert not isinstance(info.value, ForwardFirstError)
+    assert "'Typo' object has no attribute 'xx'" in str(info.value)
+    assert "forward" not in str(info.value)
+
+
+def test_kept_values_read_as_plain_attributes_once_forward_has_run() -> None:
+    class Square(Gate):
+        x = gates.Kept()
+
+        def forward(self, x: Any) -> Any:
+            self.x = x
+            return x * x
+
+        def backward(self, dout: Any) -> tuple[Any]:
+            return (2 * self.x * dout,)
+
+    with pytest.raises(ForwardFirstError, match="Square has no 'x' yet"):
+        Square().backward(1.0)
+    square = Square()
+    square.forward(3.0)
+    assert square.backward(1.0) == (6.0,)
+    assert square.__dict__ == {"x": 3.0}
+    assert isinstance(Square.x, gates.Kept)
 
 
 @pytest.mark.parametrize("cls", gate_params())
@@ -158,12 +195,21 @@ def test_calling_a_gate_on_plain_values_raises_type_error(cls: type[Gate]) -> No
         gate(3.0)
 
 
-def test_str_with_and_without_name() -> None:
+def test_shape_error_names_the_gate_and_the_node_once() -> None:
     gate = gates.MatMul()
-    assert str(gate) == "MatMul"
-    gate.name = "fc1"
-    assert str(gate) == "MatMul 'fc1'"
-    assert str(gates.Scale(-1)) == "Scale"
+    error = ShapeError("(2, 3) @ (4, 5): inner dimensions 3 != 4", gate=gate)
+    assert str(error) == "MatMul: (2, 3) @ (4, 5): inner dimensions 3 != 4"
+    error.node = "fc1"
+    assert str(error) == "MatMul 'fc1': (2, 3) @ (4, 5): inner dimensions 3 != 4"
+    assert str(ShapeError("plain")) == "plain"
+    assert str(ShapeError("dout has shape (2,)", node="f")) == "node 'f': dout has shape (2,)"
+
+
+@pytest.mark.parametrize("make_gate", [lambda: gates.Scale("a"), lambda: gates.AddConstant([1]),
+                                       lambda: gates.Power(None), lambda: gates.Scale(True)])
+def test_a_gate_constant_must_be_a_real_number(make_gate: Any) -> None:
+    with pytest.raises(TypeError, match="the constant must be a real number"):
+        make_gate()
 
 
 def test_base_gate_methods_are_abstract() -> None:
@@ -173,11 +219,6 @@ def test_base_gate_methods_are_abstract() -> None:
         Gate().backward(1.0)
 
 
-def test_needs_grad_defaults_to_true_and_follows_needs_input_grad() -> None:
-    gate = gates.Multiply()
-    assert gate.needs_grad(0) and gate.needs_grad(1)
-    gate.needs_input_grad = (False, True)
-    assert not gate.needs_grad(0) and gate.needs_grad(1)
 
 
 # ---------------------------------------------------------------------------- the checkers themselves

@@ -1,4 +1,4 @@
-"""Tests for gates/elementwise.py: Exp, Log, Sigmoid, Tanh, ReLU, LeakyReLU, Max."""
+"""Tests for gates/elementwise.py: Exp, Log, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, Max."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hypothesis.extra import numpy as hnp
 
 import gates.elementwise
 from gates import (
+    ELU,
     Add,
     AddConstant,
     Exp,
@@ -159,7 +160,7 @@ def test_max_shape_mismatch_is_a_shape_error() -> None:
     assert "Max" in message and "(2, 3)" in message and "(4,)" in message, message
 
 
-# ---------------------------------------------------------------------------- ReLU, LeakyReLU
+# ---------------------------------------------------------------------------- ReLU, LeakyReLU, ELU
 
 
 def test_relu_gradient_is_zero_at_zero() -> None:
@@ -179,6 +180,32 @@ def test_leaky_relu_default_alpha_and_kink() -> None:
     leaky = LeakyReLU(alpha=0.2)
     leaky.forward(np.array([-1.0, 1.0]))
     np.testing.assert_allclose(leaky.backward(np.array([3.0, 3.0]))[0], [0.6, 3.0], rtol=1e-15)
+
+
+def test_elu_known_answers_and_saturation() -> None:
+    elu = ELU()
+    np.testing.assert_allclose(elu.forward(np.array([-1.0, 0.0, 2.0])), [math.exp(-1) - 1, 0.0, 2.0],
+                               rtol=1e-15)
+    (dx,) = elu.backward(np.array([2.0, 2.0, 2.0]))
+    np.testing.assert_allclose(dx, [2 * math.exp(-1), 2 * 1.0, 2.0], rtol=1e-15)  # smooth at 0: exp(0) = 1
+    half = ELU(alpha=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow at either end
+        assert half.forward(-1000.0) == -0.5
+        assert half.backward(1.0) == (0.0,)
+        assert half.forward(1000.0) == 1000.0
+        assert half.backward(1.0) == (1.0,)
+    assert repr(half) == "ELU(alpha=0.5)"
+
+
+def test_relu_and_max_keep_nan() -> None:
+    relu = ReLU()
+    assert math.isnan(relu.forward(float("nan")))
+    assert math.isnan(relu.forward(np.float64("nan")))
+    assert math.isnan(relu.forward(np.array([np.nan]))[0])
+    assert relu.forward(float("-inf")) == 0.0
+    assert math.isnan(Max().forward(float("nan"), 1.0))
+    assert math.isnan(Max().forward(1.0, np.array([np.nan]))[0])
 
 
 # ---------------------------------------------------------------------------- Exp, Log, Tanh
@@ -240,7 +267,7 @@ def test_sigmoid_derivative_is_exactly_symmetric(x: np.ndarray) -> None:
 
 # ---------------------------------------------------------------------------- dtypes and scalars
 
-UNARY = [Exp, Log, Sigmoid, Tanh, ReLU, LeakyReLU]
+UNARY = [Exp, Log, Sigmoid, Tanh, ReLU, LeakyReLU, ELU]
 
 
 @pytest.mark.parametrize("cls", UNARY, ids=lambda c: c.__name__)
@@ -305,6 +332,8 @@ CASES = [
     pytest.param(LeakyReLU, with_gate(LeakyReLU, unary(away_from_zero())), id="LeakyReLU()"),
     pytest.param(LeakyReLU, with_gate(lambda: LeakyReLU(alpha=0.2), unary(away_from_zero())),
                  id="LeakyReLU(0.2)"),
+    pytest.param(ELU, with_gate(ELU, unary(away_from_zero())), id="ELU()"),
+    pytest.param(ELU, with_gate(lambda: ELU(alpha=0.5), unary(away_from_zero())), id="ELU(0.5)"),
     pytest.param(Max, with_gate(Max, broadcast_pair().filter(_no_ties)), id="Max"),
 ]
 

@@ -123,6 +123,90 @@ class BuggySquare(Gate):
         return (self.x * dout,)
 
 
+class BuggySigmoid(Gate):
+    """σ(x) whose backward forgets the (1 - σ) factor: local gradient σ instead of σ(1 - σ)."""
+
+    def forward(self, x):
+        self.out = 1 / (1 + np.exp(-x))
+        return self.out
+
+    def backward(self, dout):
+        return (self.out * dout,)
+
+
+def test_with_a_random_upstream_gradient_the_message_says_so_and_gives_the_local_gradients():
+    x = np.array([2.0, -1.0, 0.5])
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(BuggySigmoid(), [x])
+    message = str(info.value)
+    assert "random dout (seed 0)" in message
+    element = int(re.search(r"element \((\d+),\)", message).group(1))
+    s = 1 / (1 + np.exp(-x[element]))
+    local = re.search(r"local gradients are analytic (\S+), numerical (\S+)", message)
+    assert float(local.group(1)) == pytest.approx(s, rel=1e-4)            # what the buggy gate uses
+    assert float(local.group(2).rstrip(",")) == pytest.approx(s * (1 - s), rel=1e-4)  # σ'(x): recognisable
+
+
+def test_a_scalar_output_has_no_random_upstream_to_mention():
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(BuggySquare(), [np.float64(3.0)])
+    assert "random" not in str(info.value)
+
+
+class Twice(Gate):
+    """2 x: its input may be an integer array, which then gets a gradient."""
+
+    def forward(self, x):
+        return 2 * x
+
+    def backward(self, dout):
+        return (2 * dout,)
+
+
+class WrongTwice(Twice):
+    def backward(self, dout):
+        return (3 * dout,)
+
+
+def test_integer_and_boolean_inputs_are_checked_as_float64_unless_their_gradient_is_none():
+    assert gradcheck(Twice(), [np.array([1, 2, 3])])
+    with pytest.raises(GradcheckError, match="input 0"):
+        gradcheck(WrongTwice(), [np.array([1, 2, 3])])
+    with pytest.raises(GradcheckError, match="input 0"):
+        gradcheck(WrongTwice(), [np.array([True, False])])
+    # labels: an integer input whose gradient is None is passed through, unchecked
+    assert gradcheck(SoftmaxCrossEntropy(), [RNG.standard_normal((3, 4)), np.array([0, 3, 1])])
+
+
+def test_nothing_to_check_is_a_gradcheck_error():
+    class Labels(Gate):
+        def forward(self, y):
+            return np.sum(y)
+
+        def backward(self, dout):
+            return (None,)
+
+    with pytest.raises(GradcheckError, match="nothing to check"):
+        gradcheck(Labels(), [np.array([0, 1])])
+    y = Input("y", requires_grad=False)
+    with pytest.raises(GradcheckError, match="nothing to check"):
+        gradcheck(ComputationalGraph(Sum()(y * 2.0)), {"y": np.ones(2)})
+
+
+def test_a_graph_is_left_at_the_checked_point_with_its_trace():
+    x, W = Input("x"), Parameter("W", [[1.0, 2.0], [3.0, 4.0]])
+    g = ComputationalGraph(SquaredNorm()((W @ x).named("q"), name="f"))
+    g.forward(x=[9.0, 9.0])
+    g.backward()
+    point = np.array([0.2, 0.4])
+    assert gradcheck(g, {"x": point})
+    tape = g.tape()
+    np.testing.assert_array_equal(tape.values[x], point)
+    assert tape.backward_done
+    np.testing.assert_allclose(g.trace()["f"].local[0], 2 * (np.array([[1.0, 2.0], [3.0, 4.0]]) @ point))
+    np.testing.assert_array_equal(W.value, [[1.0, 2.0], [3.0, 4.0]])
+
+
 def test_gradcheck_error_is_an_assertion_error():
     assert issubclass(GradcheckError, AssertionError)
 

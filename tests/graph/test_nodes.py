@@ -248,17 +248,27 @@ def test_numbers_in_a_gate_call_become_constants():
 def test_reusing_a_gate_instance_is_a_graph_error():
     a, b = Input("a"), Input("b")
     sig = Sigmoid()
-    sig(a)
-    with pytest.raises(GraphError):
+    h = sig(a, name="h")
+    with pytest.raises(GraphError, match=r"Sigmoid gate already serves node 'h': .* make a new Sigmoid\(\)"):
         sig(b)
+    assert h.gate is sig
 
 
 def test_reusing_a_gate_instance_on_the_same_node_is_a_graph_error():
     a = Input("a")
     tanh = Tanh()
-    tanh(a)
-    with pytest.raises(GraphError):
+    t = tanh(a)
+    with pytest.raises(GraphError, match="already serves an unnamed node computed from 'a'"):
         tanh(a)
+    assert t.gate is tanh
+
+
+def test_a_gate_whose_node_is_gone_may_serve_again():
+    a = Input("a")
+    sig = Sigmoid()
+    sig(a)  # the node is dropped at once: the gate serves nothing
+    g = ComputationalGraph(sig(a))
+    assert g.forward(a=0.0) == 0.5
 
 
 def test_graph_error_is_a_value_error():

@@ -5,7 +5,7 @@ import pytest
 
 from gates import SquaredNorm
 from graph import ComputationalGraph, Input, Parameter
-from graph.optim import SGD
+from graph.nn.optim import SGD
 
 
 def test_momentum_update_matches_a_hand_computation():
@@ -28,7 +28,22 @@ def test_momentum_update_matches_a_hand_computation():
         np.testing.assert_allclose(b.value, bb, rtol=0, atol=1e-15)
     # after the third step, written out: v1 = -0.1 g1, v2 = 0.9 v1 - 0.1 g2, v3 = 0.9 v2 - 0.1 g3
     assert W.value[0, 0] == pytest.approx(1.0 + (-0.1) + (-0.09 - 0.05) + (-0.126 - 0.0))
-    assert W.value is w_array  # updated in place
+    np.testing.assert_array_equal(w_array, [[1.0, -2.0], [0.5, 3.0]])  # moved to new arrays: the old one
+    # stays as any run recorded it
+
+
+def test_a_step_leaves_the_recorded_run_alone():
+    W, x = Parameter("W", [[1.0, 2.0], [3.0, 4.0]]), Input("x")
+    g = ComputationalGraph(SquaredNorm()(W @ x, name="f"))
+    g.forward(x=[1.0, -1.0])
+    grads = g.backward()
+    table, drawing = str(g.trace()), g.to_dot()
+    SGD([W], lr=0.1, momentum=0.0).step(grads)
+    np.testing.assert_allclose(W.value, [[1.2, 1.8], [3.2, 3.8]])
+    assert str(g.trace()) == table and g.to_dot() == drawing  # the run, as it was recorded
+    again = g.backward()                                     # and its gradients, again
+    for name in grads:
+        np.testing.assert_array_equal(again[name], grads[name])
 
 
 def test_momentum_zero_is_plain_gradient_descent():

@@ -8,11 +8,11 @@ import stat
 import numpy as np
 import pytest
 
-import graph.draw
+import graph.views.draw
 from gates import Sigmoid
 from graph import ComputationalGraph, GraphvizNotFoundError, Input, Parameter
-from graph.draw import GRAD_COLOR, VALUE_COLOR, find_engine, to_dot
 from graph.lecture import examples, simple_circuit, staged, vectorised
+from graph.views.draw import GRAD_COLOR, VALUE_COLOR, find_engine, to_dot
 
 needs_engine = pytest.mark.skipif(find_engine() is None,
                                   reason='no Graphviz engine installed (pip install "gategraph[viz]")')
@@ -137,7 +137,7 @@ def test_digits_sets_the_precision_on_the_edges():
 # --- engines ---------------------------------------------------------------------------------------
 
 def test_no_engine_says_exactly_what_to_install(monkeypatch, tmp_path):
-    monkeypatch.setattr(graph.draw, "find_engine", lambda: None)
+    monkeypatch.setattr(graph.views.draw, "find_engine", lambda: None)
     example = simple_circuit()
     example.run()
     for draw in (lambda: example.graph.render(tmp_path / "f.svg"), example.graph._repr_svg_):
@@ -197,7 +197,25 @@ def test_an_unknown_format_is_an_error_naming_it(tmp_path):
         example.graph.render(tmp_path / "f", format="svg -o /etc/x")
 
 
-def test_module_level_to_dot_is_the_method():
+def test_the_drawing_is_of_the_tape():
     example = simple_circuit()
     example.run()
-    assert to_dot(example.graph, title="t") == example.graph.to_dot(title="t")
+    assert to_dot(example.graph.tape(), title="t") == example.graph.to_dot(title="t")
+
+
+def test_the_drawing_survives_a_step_and_gradcheck_with_its_gradients():
+    from graph import gradcheck
+
+    W, x = Parameter("W", np.array([[0.1, 0.5], [-0.3, 0.8]])), Input("x")
+    from gates import SquaredNorm
+
+    g = ComputationalGraph(SquaredNorm()((W @ x).named("q"), name="f"))
+    g.forward(x=np.array([0.2, 0.4]))
+    dW = g.backward()["W"]
+    drawing = g.to_dot()
+    assert GRAD_COLOR in drawing and "0.116" in drawing
+    W.value -= 0.1 * dW
+    assert g.to_dot() == drawing                        # an optimizer step changes nothing in it
+    gradcheck(g, {"x": np.array([0.2, 0.4])})
+    after = g.to_dot()
+    assert f'<font color="{GRAD_COLOR}">' in after      # gradcheck leaves the graph with gradients drawn

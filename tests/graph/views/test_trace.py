@@ -6,7 +6,7 @@ import pytest
 from gates import Gate, Multiply, Sigmoid, SoftmaxCrossEntropy, SquaredNorm
 from graph import ComputationalGraph, Constant, Input, Trace, TraceError, TraceStep
 from graph.lecture import examples, sigmoid_neuron, simple_circuit, vectorised
-from graph.trace import format_value
+from graph.views.text import format_value
 
 
 def test_simple_circuit_table_is_the_slides_backward_pass():
@@ -72,7 +72,7 @@ def test_fan_out_each_use_gets_its_own_downstream_and_the_node_their_sum():
     assert sum(to_x) == grads["x"] == -3.0
 
 
-def test_arrays_are_shown_by_shape_and_norm_and_array_locals_are_not_formed():
+def test_small_arrays_are_shown_in_full_and_array_locals_are_not_formed():
     example = vectorised()
     example.run()
     trace = example.graph.trace()
@@ -82,9 +82,18 @@ def test_arrays_are_shown_by_shape_and_norm_and_array_locals_are_not_formed():
     assert matmul_step.local is None                        # array output: a Jacobian, never formed
     np.testing.assert_allclose(matmul_step.downstream[0], [[0.088, 0.176], [0.104, 0.208]])
     text = str(trace)
-    assert f"(2,) ‖·‖={np.linalg.norm(2 * q):.6g}" in text
-    assert "(2, 2) ‖·‖=" in text
+    assert "[0.44, 0.52]" in text                           # the lecture's ∇q, in full
+    assert "[[0.088, 0.176], [0.104, 0.208]]" in text       # and ∇W
+    assert "[-0.112, 0.636]" in text
     assert "—" in text
+
+
+def test_larger_arrays_are_shown_by_shape_and_norm():
+    x = Input("x")
+    g = ComputationalGraph(SquaredNorm()(Sigmoid()(x, name="s"), name="f"))
+    g.forward(x=np.zeros(7))
+    g.backward()
+    assert f"(7,) ‖·‖={np.linalg.norm(np.full(7, 0.25)):.6g}" in str(g.trace())
 
 
 def test_inputs_without_gradient_show_a_dash():
@@ -129,11 +138,11 @@ def test_trace_before_backward_says_what_to_do():
         example.graph.trace()
 
 
-def test_trace_after_a_new_forward_refuses_stale_gradients():
+def test_the_next_forward_starts_a_new_record():
     example = simple_circuit()
     example.run()
     example.graph.forward(x=1.0, y=2.0, z=3.0)
-    with pytest.raises(TraceError, match="a forward\\(\\) has run since the last backward"):
+    with pytest.raises(TraceError, match="no backward has run yet since the last forward"):
         example.graph.trace()
     example.graph.backward()
     assert example.graph.trace()["q"].upstream == 3.0  # now z = 3
@@ -154,15 +163,16 @@ class CountingMultiply(Multiply):
         return super().backward(dout)
 
 
-def test_backward_does_no_tracing_work():
+def test_the_trace_reads_the_record_and_runs_no_gate():
     x, y = Input("x"), Input("y")
     g = ComputationalGraph(CountingMultiply()(x, y, name="f"))
     g.forward(x=2.0, y=3.0)
     CountingMultiply.calls = 0
     g.backward()
-    assert CountingMultiply.calls == 1  # backward itself: one call per gate, nothing recorded
-    g.trace()                            # the trace recomputes afterwards, when asked
-    assert CountingMultiply.calls > 1
+    assert CountingMultiply.calls == 1  # backward: one call per gate, recorded as it ran
+    g.trace()
+    g.to_dot()
+    assert CountingMultiply.calls == 1  # the views read the record
 
 
 def test_trace_is_repeatable_and_leaves_gradients_alone():
@@ -210,9 +220,9 @@ def test_a_gate_returning_the_wrong_count_is_reported():
     x = Input("x")
     g = ComputationalGraph(Broken()(x, name="f"))
     g.forward(x=1.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="backward must return a tuple of 1 gradient"):
         g.backward()
-    with pytest.raises(TraceError, match="returns 2 gradient"):
+    with pytest.raises(TraceError, match="no backward has run yet"):  # a backward that failed is no record
         g.trace()
 
 
@@ -234,14 +244,38 @@ def test_sigmoid_in_a_bigger_graph_is_traced_with_arrays():
     np.testing.assert_allclose(step.downstream[0], np.full(4, 0.25))  # 2 * 0.5 * 0.25
 
 
-def test_trace_after_a_parameter_changed_in_place_refuses_stale_gradients():
+def test_the_trace_survives_an_optimizer_step_in_place():
     from graph import Parameter
 
     W, x = Parameter("W", np.array([1.0, 2.0])), Input("x")
     g = ComputationalGraph(SquaredNorm()(W * x, name="f"))
     g.forward(x=np.array([3.0, 4.0]))
+    dW = g.backward()["W"]
+    table = str(g.trace())
+    W.value -= 0.5 * dW  # the lecture's update, in place
+    assert str(g.trace()) == table
+    np.testing.assert_array_equal(g.trace()["multiply1"].downstream[0], dW)
+
+
+def test_the_trace_survives_gradcheck_and_shows_the_checked_point():
+    from graph import gradcheck
+
+    x = Input("x")
+    g = ComputationalGraph(Sigmoid()(x, name="f"))
+    g.forward(x=5.0)
     g.backward()
-    assert len(g.trace()) == 2
-    W.value -= 0.5  # an optimizer's step, in place
-    with pytest.raises(TraceError, match="changed in place"):
-        g.trace()
+    assert gradcheck(g, {"x": 0.0})
+    (step,) = g.trace()
+    assert step.upstream == 1.0 and step.local[0] == pytest.approx(0.25)  # σ'(0), at the checked point
+
+
+def test_another_graphs_run_on_shared_nodes_does_not_change_the_trace():
+    x, y, z = Input("x"), Input("y"), Input("z")
+    q = (x * y).named("q")
+    g1, g2 = ComputationalGraph(q), ComputationalGraph((q * z).named("f"))
+    g1.forward(x=1.0, y=2.0)
+    g1.backward()
+    table = str(g1.trace())
+    g2.forward(x=3.0, y=4.0, z=1.0)
+    g2.backward()
+    assert str(g1.trace()) == table

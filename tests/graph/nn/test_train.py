@@ -8,11 +8,11 @@ import sys
 import numpy as np
 import pytest
 
-import graph.nn
+import graph.nn.network
 from graph.cli import main
-from graph.datasets import load_dataset
 from graph.nn import Network
-from graph.train import RECIPES, History, TextProgress, train
+from graph.nn.datasets import load_dataset
+from graph.nn.train import RECIPES, History, TextProgress, train
 
 LAST_LINE = re.compile(r"^train accuracy: (\d\.\d{3})  validation accuracy: (\d\.\d{3})$")
 
@@ -66,14 +66,14 @@ def test_the_history(spiral_data):
 
 def test_the_training_graph_is_built_once(spiral_data, monkeypatch):
     built = []
-    original = graph.nn.ComputationalGraph
+    original = graph.nn.network.ComputationalGraph
 
     def counting(output):
         built.append(output)
         return original(output)
 
     net = Network([2, 5, 3])
-    monkeypatch.setattr(graph.nn, "ComputationalGraph", counting)
+    monkeypatch.setattr(graph.nn.network, "ComputationalGraph", counting)
     train(net, spiral_data, epochs=3, batch_size=10, progress=False)
     assert len(built) == 1  # one graph for 90 minibatches
 

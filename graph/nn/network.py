@@ -44,8 +44,8 @@ from gates import (
     Tanh,
 )
 
-from .computational_graph import ComputationalGraph
-from .nodes import Input, Node, Parameter
+from ..computational_graph import ComputationalGraph
+from ..nodes import Input, Node, Parameter
 
 __all__ = ["ACTIVATIONS", "LOSSES", "Network", "l2_penalty"]
 
@@ -126,7 +126,8 @@ class Network:
     X : Input
         The data, ``(N, D)``, named ``"X"``; it needs no gradient.
     scores : Node
-        The class scores, ``(N, C)``.
+        The class scores, ``(N, C)``, as `forward` and `predict` compute them. Each
+        `training_graph` computes its own, on gates of its own and the same parameters.
     weights, biases : list of Parameter
         ``W1: (D, H1)``, ..., ``b1: (H1,)``, ...
     parameters : dict of str to Parameter
@@ -152,28 +153,39 @@ class Network:
             raise ValueError(f"Network: unknown activation {activation!r}; "
                              f"the activations are {', '.join(ACTIVATIONS)}")
         self.sizes, self.activation = tuple(sizes), activation
-        gate_class, hidden_init = ACTIVATIONS[activation]
+        hidden_init = ACTIVATIONS[activation][1]
         rng = np.random.default_rng(seed)
-        self.X = Input("X", shape=(None, sizes[0]), requires_grad=False)
         self.weights: list[Parameter] = []
         self.biases: list[Parameter] = []
-        h: Node = self.X
         layers = len(sizes) - 1
         for k, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes), start=1):
             init = hidden_init if k < layers else "xavier"
-            W = Parameter(f"W{k}", _INIT_STD[init](fan_in) * rng.standard_normal((fan_in, fan_out)))
-            b = Parameter(f"b{k}", np.zeros(fan_out))
-            self.weights.append(W)
-            self.biases.append(b)
+            W = _INIT_STD[init](fan_in) * rng.standard_normal((fan_in, fan_out))
+            self.weights.append(Parameter(f"W{k}", W))
+            self.biases.append(Parameter(f"b{k}", np.zeros(fan_out)))
+        self.parameters: dict[str, Parameter] = {}
+        for W, b in zip(self.weights, self.biases, strict=True):
+            self.parameters[str(W.name)], self.parameters[str(b.name)] = W, b
+        self.X, self.scores = self._layers()
+        self._score_graph = ComputationalGraph(self.scores)
+
+    def _layers(self) -> tuple[Input, Node]:
+        """A new data input ``X`` and the scores computed from it, on new gates and this network's parameters.
+
+        Every graph of the network gets gates of its own (they share the parameters): a
+        prediction between a training graph's forward and its backward, say, must not
+        overwrite what the training graph's gates kept.
+        """
+        gate_class = ACTIVATIONS[self.activation][0]
+        X = Input("X", shape=(None, self.sizes[0]), requires_grad=False)
+        h: Node = X
+        layers = len(self.weights)
+        for k, (W, b) in enumerate(zip(self.weights, self.biases, strict=True), start=1):
             h = Add()(MatMul()(h, W, name=f"X·W{k}" if k == 1 else f"h{k - 1}·W{k}"), b,
                       name="scores" if k == layers else f"a{k}")
             if k < layers:
                 h = gate_class()(h, name=f"h{k}")
-        self.scores: Node = h
-        self.parameters: dict[str, Parameter] = {}
-        for W, b in zip(self.weights, self.biases, strict=True):
-            self.parameters[str(W.name)], self.parameters[str(b.name)] = W, b
-        self._score_graph = ComputationalGraph(self.scores)
+        return X, h
 
     @property
     def formula(self) -> str:
@@ -243,7 +255,8 @@ class Network:
         if not reg >= 0:
             raise ValueError(f"reg must be >= 0, got {reg}")
         y = Input("y", shape=(None,), requires_grad=False)
-        data_loss = LOSSES[loss]()(self.scores, y, name="data_loss" if reg else "loss")
+        _, scores = self._layers()
+        data_loss = LOSSES[loss]()(scores, y, name="data_loss" if reg else "loss")
         if not reg:
             return ComputationalGraph(data_loss)
         return ComputationalGraph(Add()(data_loss, l2_penalty(self.weights, reg), name="loss"))
@@ -255,10 +268,11 @@ class Network:
         ``sizes`` and ``activation``. It is written at ``path`` exactly (no
         ``.npz`` is added). `load` reads it back.
         """
-        arrays = {name: p.value for name, p in self.parameters.items()}
+        arrays: dict[str, Any] = {"sizes": np.array(self.sizes, dtype=np.int64),
+                                  "activation": np.array(self.activation),
+                                  **{name: p.value for name, p in self.parameters.items()}}
         with open(path, "wb") as file:
-            np.savez(file, sizes=np.array(self.sizes, dtype=np.int64),
-                     activation=np.array(self.activation), **arrays)
+            np.savez(file, **arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Network:

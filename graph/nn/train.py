@@ -15,7 +15,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from .datasets import Dataset
-from .nn import Network
+from .network import Network
 from .optim import SGD
 
 __all__ = ["RECIPES", "History", "Recipe", "TextProgress", "train"]
@@ -197,7 +197,7 @@ def train(net: Network, data: Dataset, *, epochs: int = 10, batch_size: int = 64
 
     Examples
     --------
-    >>> from graph.datasets import load_dataset
+    >>> from graph.nn.datasets import load_dataset
     >>> data = load_dataset("spiral")
     >>> net = Network([2, 50, 3], seed=0)
     >>> history = train(net, data, epochs=30, batch_size=50, lr=0.3, reg=1e-3, progress=False)

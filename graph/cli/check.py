@@ -1,4 +1,4 @@
-"""`gategraph check`: every built-in gate, gradient-checked on random float64 inputs.
+"""``gategraph check``: every built-in gate, gradient-checked on random float64 inputs.
 
 `CASES` lists each gate with input shapes (broadcasting ones included) and the
 domain its inputs are drawn from, away from kinks and poles.
@@ -6,6 +6,7 @@ domain its inputs are drawn from, away from kinks and poles.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,11 +16,11 @@ import numpy as np
 import gates
 from gates import Gate
 
-from .errors import GradcheckError
-from .gradient_check import compare_pair, gradient_pairs, rel_error
-from .text import aligned_table
+from ..errors import GradcheckError
+from ..gradient_check import compare_pair, gradient_pairs, rel_error
+from ..views.text import aligned_table
 
-__all__ = ["CASES", "Case", "CheckResult", "check_all", "format_table"]
+__all__ = ["CASES", "Case", "CheckResult", "add_parser", "check_all", "format_table", "run"]
 
 Shape = tuple[int, ...]
 
@@ -72,6 +73,7 @@ CASES: list[Case] = [
     Case(gates.Tanh, ((3, 4),)),
     Case(gates.ReLU, ((3, 4),), "away"),
     Case(gates.LeakyReLU, ((3, 4),), "away"),
+    Case(gates.ELU, ((3, 4),), "away"),
     Case(gates.MatMul, ((3, 4), (4, 2))),
     Case(gates.MatMul, ((3, 4), (4,))),
     Case(gates.MatMul, ((4,), (4, 2))),
@@ -123,3 +125,21 @@ def format_table(results: list[CheckResult]) -> str:
     """The results as an aligned text table."""
     rows = [(r.gate, r.shapes, f"{r.max_rel_error:.1e}", "ok" if r.passed else "FAIL") for r in results]
     return aligned_table(("gate", "input shapes", "max rel error", "result"), rows)
+
+
+def add_parser(commands: Any) -> None:
+    """Add the ``check`` command to the ``gategraph`` parser's subcommands."""
+    check = commands.add_parser("check", help="gradient-check every built-in gate")
+    check.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    check.set_defaults(run=run, parser=check)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check every gate and print the table; returns 1 if any check failed."""
+    results = check_all(seed=args.seed)
+    print(format_table(results))
+    failed = [r for r in results if not r.passed]
+    for r in failed:
+        print(f"\n{r.error}")
+    print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0

@@ -2,7 +2,8 @@
 
 The optimizer is the last step of the lecture's loop: forward, backward, then
 nudge every `Parameter` against its gradient. It reads the dict that
-`ComputationalGraph.backward` returns and updates ``param.value`` in place.
+`ComputationalGraph.backward` returns and moves each parameter with
+`Parameter.update`, which leaves the value a run recorded as it was.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .nodes import Parameter
+from ..errors import ShapeError
+from ..nodes import Parameter
 
 __all__ = ["SGD"]
 
@@ -73,7 +75,7 @@ class SGD:
             name: np.zeros_like(p.value) for name, p in self.parameters.items()}
 
     def step(self, grads: Mapping[str, Any]) -> None:
-        """Update every parameter that has a gradient in ``grads``, in place.
+        """Update every parameter that has a gradient in ``grads``.
 
         Parameters
         ----------
@@ -86,10 +88,14 @@ class SGD:
             g = grads.get(name)
             if g is None:
                 continue
+            g = np.asarray(g)
             v = self.velocity[name]
+            if g.shape != v.shape:
+                raise ShapeError(f"SGD: the gradient of {name!r} has shape {g.shape}, expected {v.shape}, "
+                                 "the parameter's shape")
             v *= self.momentum
-            v -= self.lr * np.asarray(g)
-            param.value += v
+            v -= self.lr * g
+            param.update(v)
 
     def decay(self) -> None:
         """Multiply the learning rate by ``lr_decay`` (once per epoch)."""

@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-from graph.datasets import digits, load_dataset, spiral, split
+from graph.nn.datasets import digits, load_dataset, spiral, split
 
 
 def test_spiral_is_the_case_study_data():

@@ -5,7 +5,7 @@ import pytest
 
 from gates import Add, MatMul, ReLU, SoftmaxCrossEntropy, SVMLoss, Tanh
 from graph import ComputationalGraph, FeedError, GradcheckError, Parameter, gradcheck
-from graph.nn import ACTIVATIONS, Network, l2_penalty
+from graph.nn.network import ACTIVATIONS, Network, l2_penalty
 
 
 def batch(n=6, d=3, c=4, seed=0):
@@ -26,7 +26,7 @@ def test_the_graph_is_made_of_the_lecture_gates():
     gate_nodes = [n for n in ComputationalGraph(net.scores).nodes_topologically_sorted() if n.gate]
     assert [type(n.gate) for n in gate_nodes] == [MatMul, Add, ReLU, MatMul, Add]
     assert [n.name for n in gate_nodes] == ["X·W1", "a1", "h1", "h1·W2", "scores"]
-    assert gate_nodes[0].gate.needs_input_grad == (False, True)  # the data batch X gets no gradient
+    assert gate_nodes[0].needs_input_grad == (False, True)  # the data batch X gets no gradient
 
 
 def test_hidden_zero_is_the_linear_classifier():

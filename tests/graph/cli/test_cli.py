@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from graph.check import CASES, Case, check_all, format_table
 from graph.cli import main
+from graph.cli.check import CASES, Case, check_all, format_table
 
 
 def test_lecture_prints_every_example_with_its_numbers(capsys):
@@ -41,8 +41,8 @@ def _svg_texts(path):
 
 
 def test_lecture_svg_writes_one_drawing_per_example_with_values_and_gradients(tmp_path, capsys):
-    from graph.draw import find_engine
     from graph.lecture import examples
+    from graph.views.draw import find_engine
 
     if find_engine() is None:
         pytest.skip('no Graphviz engine installed (pip install "gategraph[viz]")')
@@ -62,9 +62,9 @@ def test_lecture_svg_writes_one_drawing_per_example_with_values_and_gradients(tm
 
 
 def test_lecture_svg_without_an_engine_says_what_to_install(tmp_path, monkeypatch, capsys):
-    import graph.draw
+    import graph.views.draw
 
-    monkeypatch.setattr(graph.draw, "find_engine", lambda: None)
+    monkeypatch.setattr(graph.views.draw, "find_engine", lambda: None)
     assert main(["lecture", "--svg", str(tmp_path / "out")]) == 1
     captured = capsys.readouterr()
     assert 'pip install "gategraph[viz]"' in captured.err

@@ -1,11 +1,13 @@
-"""Drawings of a graph as on the lecture's slides: `to_dot`, `render`, `to_svg`.
+"""Drawings of a run as on the lecture's slides: `to_dot`, and `render` or `run_engine` to make a picture.
 
-`to_dot` writes Graphviz DOT text and needs nothing: gates are small circles
-with their symbol (``+``, ``*``, ``max``, ``σ``, ...) and node name, leaves
-stand at the left with their names, and each edge carries the value flowing
-along it in green and, after a ``backward``, the gradient flowing back along it
-in red. Where a value is used more than once (fan-out), its node also shows the
-sum of the gradients of its edges, ``Σ``: the "copy adds gradients" rule.
+`to_dot` writes Graphviz DOT text from a run's tape (`graph.tape.Tape`) and needs
+nothing: gates are small circles with their symbol (``+``, ``*``, ``max``, ``σ``,
+...) and node name, leaves stand at the left with their names, and each edge
+carries the value flowing along it in green and, after a ``backward``, the
+gradient flowing back along it in red. Where a value is used more than once (fan-out), its node also shows the
+sum of the gradients of its edges, ``Σ``: the "copy adds gradients" rule. The
+drawing shows the run as the tape recorded it: an optimizer step or another
+graph's run since then changes nothing in it.
 
 Turning DOT into a picture needs a Graphviz engine: a system ``dot`` if one is
 on the ``PATH``, else the ``graphviz-pure`` program that
@@ -17,28 +19,24 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from gates.base import shape_of
 
-from .nodes import Constant, Node
-from .trace import TraceError, format_value, node_label, replay
-
-if TYPE_CHECKING:
-    from .computational_graph import ComputationalGraph
+from ..nodes import Constant, Node
+from ..tape import Tape
+from .text import FULL_SIZE, format_value
+from .trace import node_label
 
 __all__ = ["GRAD_COLOR", "VALUE_COLOR", "GraphvizNotFoundError", "find_engine", "render", "run_engine",
-           "to_dot", "to_svg"]
+           "to_dot"]
 
 #: Colour of forward values on edges (green, as on the slides).
 VALUE_COLOR = "#1a7f37"
 #: Colour of gradients on edges (red, as on the slides).
 GRAD_COLOR = "#cf222e"
-#: Arrays with at most this many elements are drawn in full; larger ones as shape and norm.
-FULL_SIZE = 6
-
 INSTALL_HINT = 'pip install "gategraph[viz]"'
 
 
@@ -71,12 +69,14 @@ def _edge_label(value: Any, grad: Any, show_value: bool, show_grad: bool, digits
     return f" [label=<{'<br/>'.join(parts)}>]" if parts else ""
 
 
-def to_dot(graph: ComputationalGraph, *, title: str | None = None, digits: int = 4) -> str:
-    """The graph as Graphviz DOT text, laid out left to right like the lecture's slides.
+def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4) -> str:
+    """A run as Graphviz DOT text, laid out left to right like the lecture's slides.
 
     Parameters
     ----------
-    graph : ComputationalGraph
+    tape : Tape
+        The run to draw (`ComputationalGraph.to_dot` passes its last one): its
+        values once ``forward`` has run, its gradients once ``backward`` has.
     title : str, optional
         A caption above the drawing (a formula, say).
     digits : int
@@ -85,13 +85,11 @@ def to_dot(graph: ComputationalGraph, *, title: str | None = None, digits: int =
     Returns
     -------
     str
-        DOT text; the same graph in the same state always gives the same text.
+        DOT text; the same run always gives the same text.
 
     Notes
     -----
-    Values appear once ``forward`` has run, gradients once ``backward`` has run
-    (and not after a later ``forward``: they would belong to other values). The
-    red number on an edge is the gradient sent along that edge (the gate's
+    The red number on an edge is the gradient sent along that edge (the gate's
     downstream gradient for that input); the output's value and gradient stand on
     an edge leaving the last gate.
 
@@ -117,22 +115,21 @@ def to_dot(graph: ComputationalGraph, *, title: str | None = None, digits: int =
       n2 -> output [label=<<font color="#1a7f37">-12</font><br/><font color="#cf222e">1</font>>];
     }
     """
-    order = graph.nodes_topologically_sorted()
-    ids = {id(node): f"n{i}" for i, node in enumerate(order)}
-    try:
-        downstream = {id(node): step.downstream for node, step in replay(graph)}
-        has_grads = graph.output.requires_grad
-    except TraceError:
-        downstream, has_grads = {}, False
-    uses: dict[int, int] = {id(graph.output): 1}
+    order = tape.order
+    ids = {node: f"n{i}" for i, node in enumerate(order)}
+    values = tape.values
+    has_grads = tape.backward_done
+    downstream = {step.node: step.downstream for step in tape.steps} if has_grads else {}
+    uses: dict[Node, int] = {tape.output: 1}
     for node in order:
         for x in node.inputs:
-            uses[id(x)] = uses.get(id(x), 0) + 1
+            uses[x] = uses.get(x, 0) + 1
 
     def total(node: Node) -> str:
         """The node's summed gradient, in red, where a fan-out made it a sum."""
-        if has_grads and uses.get(id(node), 0) > 1 and node.grad is not None:
-            return f'<br/><font color="{GRAD_COLOR}">Σ {_value_html(node.grad, digits)}</font>'
+        grad = tape.grads.get(node) if has_grads else None
+        if grad is not None and uses.get(node, 0) > 1:
+            return f'<br/><font color="{GRAD_COLOR}">Σ {_value_html(grad, digits)}</font>'
         return ""
 
     caption = f", labelloc=t, label=<{_esc(title)}>" if title else ""
@@ -142,7 +139,7 @@ def to_dot(graph: ComputationalGraph, *, title: str | None = None, digits: int =
              '  node [fontname="Helvetica", fontsize=12];',
              '  edge [fontname="Helvetica", fontsize=10, arrowsize=0.6, color="#57606a"];']
     for node in order:
-        nid = ids[id(node)]
+        nid = ids[node]
         if node.gate is None:
             text = _esc(node_label(node, digits)) if isinstance(node, Constant) else _esc(str(node.name))
             lines.append(f"  {nid} [shape=plaintext, label=<{text}{total(node)}>];")
@@ -154,15 +151,15 @@ def to_dot(graph: ComputationalGraph, *, title: str | None = None, digits: int =
             lines.append(f"  {nid} [shape={shape}, margin=0.04, width=0.5, label=<{label}>];")
     lines.append("  output [shape=point, style=invis];")
     for node in order:
-        grads = downstream.get(id(node))
+        grads = downstream.get(node)
         for i, x in enumerate(node.inputs):
-            grad = grads[i] if grads is not None else None
-            label = _edge_label(x.value, grad, x.value is not None, grad is not None, digits)
-            lines.append(f"  {ids[id(x)]} -> {ids[id(node)]}{label};")
-    out = graph.output
-    show_grad = has_grads and out.grad is not None
-    label = _edge_label(out.value, out.grad, out.value is not None, show_grad, digits)
-    lines.append(f"  {ids[id(out)]} -> output{label};")
+            grad = grads[i] if grads is not None and x.requires_grad else None
+            label = _edge_label(values.get(x), grad, x in values, grad is not None, digits)
+            lines.append(f"  {ids[x]} -> {ids[node]}{label};")
+    out = tape.output
+    out_grad = tape.grads.get(out) if has_grads else None
+    label = _edge_label(values.get(out), out_grad, out in values, out_grad is not None, digits)
+    lines.append(f"  {ids[out]} -> output{label};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -223,41 +220,17 @@ def run_engine(dot: str, format: str = "svg") -> bytes:
     return done.stdout
 
 
-def to_svg(graph: ComputationalGraph, *, title: str | None = None, digits: int = 4) -> str:
-    """The drawing of `to_dot` as SVG text, as Jupyter shows it.
+def render(dot: str, path: str | os.PathLike[str], format: str = "svg") -> Path:
+    """Lay out ``dot`` and write the picture into the file ``path``; return the path.
 
     Parameters
     ----------
-    graph : ComputationalGraph
-    title, digits
-        As for `to_dot`.
-
-    Returns
-    -------
-    str
-        An SVG document.
-
-    Raises
-    ------
-    GraphvizNotFoundError
-        If no Graphviz engine is installed (``pip install "gategraph[viz]"``).
-    """
-    return run_engine(to_dot(graph, title=title, digits=digits), "svg").decode("utf-8")
-
-
-def render(graph: ComputationalGraph, path: str | os.PathLike[str], format: str = "svg", *,
-           title: str | None = None, digits: int = 4) -> Path:
-    """Draw the graph into the file ``path`` in ``format``; return the path.
-
-    Parameters
-    ----------
-    graph : ComputationalGraph
+    dot : str
+        DOT text, as `to_dot` writes it.
     path : str or path-like
         The file to write, exactly as given (no suffix is added).
     format : str
         A Graphviz output format: ``svg`` (the default), ``png``, ...
-    title, digits
-        As for `to_dot`.
 
     Returns
     -------
@@ -269,7 +242,7 @@ def render(graph: ComputationalGraph, path: str | os.PathLike[str], format: str 
     GraphvizNotFoundError
         If no Graphviz engine is installed (``pip install "gategraph[viz]"``).
     """
-    picture = run_engine(to_dot(graph, title=title, digits=digits), format)
+    picture = run_engine(dot, format)
     target = Path(path)
     target.write_bytes(picture)
     return target

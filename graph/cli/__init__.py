@@ -1,0 +1,5 @@
+"""The ``gategraph`` command: `main`, and one module per subcommand."""
+
+from .main import main
+
+__all__ = ["main"]

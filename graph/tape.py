@@ -1,0 +1,220 @@
+"""The tape: the record of one run of a graph, written as the run happens and read by every view.
+
+`ComputationalGraph.forward` starts a new `Tape` and records in it the value of
+every node, in topological order; `ComputationalGraph.backward` records, gate by
+gate in reverse order, the upstream gradient the gate received and the downstream
+gradient it sent to each of its inputs, and sums what reaches each node (the
+"copy adds gradients" rule). The trace, the drawings, the player, the exercise
+checker and the compiler read this record: none of them runs a gate again or
+looks at what a node shared with another graph happens to hold now.
+
+The values a run records are read-only arrays from then on (the output that
+``forward`` returns among them): a gate may keep any of them for its
+``backward``, so changing one in place is refused at the change.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from gates import ShapeError
+from gates.base import shape_of
+
+from .errors import GraphError
+from .nodes import Node
+
+__all__ = ["Step", "Tape", "public"]
+
+
+class Step(NamedTuple):
+    """One gate's share of a backward pass: what came in, and what went out to each input.
+
+    The local gradient follows from these: for a gate with a one-element output,
+    ``local[i] = downstream[i] / upstream`` (see `graph.views.trace`).
+    """
+
+    #: The gate's node.
+    node: Node
+    #: ∂f/∂node: the gradient that reached the node, summed over its uses; shaped like its value.
+    upstream: Any
+    #: ∂f/∂input through this gate, one per input, shaped like that input; ``None`` where none was sent.
+    downstream: tuple[Any, ...]
+
+
+class Tape:
+    """What one run of a graph computed and passed along, node by node and gate by gate.
+
+    Parameters
+    ----------
+    order : sequence of Node
+        The graph's nodes in topological order, leaves first, ``output`` last.
+    output : Node
+    gate_nodes : sequence of Node, optional
+        The nodes of ``order`` that have a gate, if the graph knows them already.
+
+    Attributes
+    ----------
+    order, output, gate_nodes
+        As given.
+    values : dict of Node to value
+        Each node's forward value, recorded as ``forward`` computed it.
+    grads : dict of Node to gradient
+        After ``backward``: each node's gradient ∂f/∂node, summed over its uses.
+    sent : list of (node, upstream, downstream)
+        After ``backward``: what each gate received and sent on, in the order it ran
+        (`steps` gives them as `Step` records).
+    dout : float or ndarray or None
+        The gradient ``backward`` started from (∂f/∂f = 1, or the ``dout`` given).
+    forward_done, backward_done : bool
+        Whether ``forward`` (and then ``backward``) ran to the end.
+    thread : int
+        The thread that ran ``forward``.
+    """
+
+    def __init__(self, order: Sequence[Node], output: Node, gate_nodes: Sequence[Node] | None = None) -> None:
+        self.order, self.output = order, output
+        self.gate_nodes = [n for n in order if n.gate is not None] if gate_nodes is None else gate_nodes
+        self.values: dict[Node, Any] = {}
+        self.grads: dict[Node, Any] = {}
+        self.sent: list[tuple[Node, Any, tuple[Any, ...]]] = []
+        self.dout: Any = None
+        self.forward_done = self.backward_done = False
+        self.thread = threading.get_ident()
+
+    # --- forward ---------------------------------------------------------------------------------
+
+    def finish_forward(self) -> Any:
+        """End a forward: check and freeze every value, show it on its node, mark the gates as this run's.
+
+        Returns the output's value, as the user gets it.
+        """
+        values = self.values
+        for node in self.gate_nodes:
+            value = values[node]
+            if type(value) is not float:
+                values[node] = value = checked_value(node, value)
+            node.value = value
+            node.last_run = self
+        self.forward_done = True
+        return public(values[self.output])
+
+    def abandon(self, failed: Node) -> None:
+        """A forward stopped at ``failed``: mark every gate it ran, so that no backward trusts what they kept.
+
+        A value that is not a number, recorded before ``failed``, is the likelier
+        cause of the failure: it is reported instead.
+        """
+        for node in self.order:
+            if node.gate is not None and (node in self.values or node is failed):
+                node.last_run = self
+        for node, value in self.values.items():
+            if node.gate is not None and type(value) is not float:
+                checked_value(node, value)
+
+    # --- backward --------------------------------------------------------------------------------
+
+    @property
+    def steps(self) -> list[Step]:
+        """One `Step` per gate that passed a gradient on, in the order backward ran them."""
+        return [Step(*sent) for sent in self.sent]
+
+    def send(self, node: Node, upstream: Any, downstream: Any) -> None:
+        """Record what ``node``'s gate returned for ``upstream``, and pass it on to the inputs.
+
+        Each input's gradient is checked (a number or an array, shaped exactly like
+        the input) and added to what the input has received so far: a value used
+        several times gets the sum of its gradients.
+        """
+        inputs = node.inputs
+        if type(downstream) is not tuple or len(downstream) != len(inputs):
+            downstream = checked_count(node, downstream)
+        grads, values = self.grads, self.values
+        for x, g in zip(inputs, downstream, strict=True):
+            if g is None:
+                continue
+            if type(g) is not float or type(values[x]) is not float:
+                g = checked_gradient(node, downstream, g, values[x], upstream)
+            if x.requires_grad:
+                have = grads.get(x)
+                grads[x] = g if have is None else have + g  # fan-out: gradients add, into a new value
+        self.sent.append((node, upstream, downstream))
+
+    def finish_backward(self) -> None:
+        """Show each node's gradient on the node (``node.grad``), and mark the backward done."""
+        grads = self.grads
+        for node in self.order:
+            if node.requires_grad:
+                node.grad = grads.get(node)
+        self.backward_done = True
+
+
+# --- what the engine checks of what gates return ----------------------------------------------------
+
+_NUMERIC = "biuf"
+
+
+def checked_value(node: Node, value: Any) -> Any:
+    """A gate's output, if it is a number or a numeric array; an array is frozen (read-only) from now on."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in _NUMERIC:
+            raise TypeError(f"{node}: forward returned an array of dtype {value.dtype}; "
+                            "a gate's output must be real numbers")
+        value.flags.writeable = False
+        return value
+    if isinstance(value, (int, float, np.integer, np.floating, np.bool_)):
+        return value
+    raise TypeError(f"{node}: forward returned {type(value).__name__} {value!r:.60}; "
+                    "a gate's output must be a number or a numpy array")
+
+
+def checked_count(node: Node, grads: Any) -> tuple[Any, ...]:
+    """``grads`` as a tuple if it holds one gradient per input, else a `ShapeError`."""
+    n = len(node.inputs)
+    if not isinstance(grads, (tuple, list)) or len(grads) != n:
+        got = f"{len(grads)}" if isinstance(grads, (tuple, list)) else f"a {type(grads).__name__}"
+        raise ShapeError(f"backward must return a tuple of {n} gradient(s), one per input, got {got}",
+                         gate=node.gate, node=node.name)
+    return tuple(grads)
+
+
+def checked_gradient(node: Node, downstream: tuple[Any, ...], grad: Any, value: Any, upstream: Any) -> Any:
+    """``grad`` (one of ``downstream``), if it is a real number or array shaped exactly like its input.
+
+    An array that shares memory with ``upstream`` or with another gradient of the
+    same gate (a gate may hand ``dout`` straight through, or return one array for
+    two inputs) is copied: each node's gradient must be an array of its own.
+    """
+    index = next(i for i, g in enumerate(downstream) if g is grad)
+    source = node.inputs[index]
+    which = f"input {index} ({source.name!r})" if source.name is not None else f"input {index}"
+    if isinstance(grad, np.ndarray):
+        if grad.dtype.kind not in "uif":
+            raise TypeError(f"{node}: backward returned a gradient of dtype {grad.dtype} for {which}; "
+                            "gradients must be real numbers")
+    elif not isinstance(grad, (int, float, np.integer, np.floating)) or isinstance(grad, bool):
+        raise TypeError(f"{node}: backward returned {type(grad).__name__} {grad!r:.60} as the gradient "
+                        f"for {which}; a gradient must be a number or a numpy array")
+    if shape_of(grad) != shape_of(value):
+        raise ShapeError(f"gradient for {which} has shape {shape_of(grad)}, "
+                         f"expected {shape_of(value)}, the input's shape", gate=node.gate, node=node.name)
+    if isinstance(grad, np.ndarray) and (np.may_share_memory(grad, upstream) or any(
+            h is not grad and isinstance(h, np.ndarray) and np.may_share_memory(grad, h) for h in downstream)
+            or sum(h is grad for h in downstream) > 1):
+        return grad.copy()
+    return grad
+
+
+def public(value: Any) -> Any:
+    """A value as the user gets it: 0-d values as Python floats, arrays as they are."""
+    return float(value) if shape_of(value) == () else value
+
+
+def stale_error(node: Node) -> GraphError:
+    """The error for a gate whose kept values another run has overwritten."""
+    return GraphError(f"{node}: another graph's forward has run this node's gate since this graph's "
+                      "forward, so what the gate kept for backward belongs to that run; "
+                      "run this graph's forward again, then backward")

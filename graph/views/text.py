@@ -1,0 +1,86 @@
+"""Numbers and tables as text, the way every view writes them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from gates.base import shape_of
+
+__all__ = ["FULL_SIZE", "aligned_table", "format_value"]
+
+#: Arrays with at most this many elements are written in full; larger ones as shape and norm.
+FULL_SIZE = 6
+
+
+def format_value(value: Any, digits: int = 6, full_size: int = FULL_SIZE) -> str:
+    """A value written compactly: numbers to ``digits`` significant digits.
+
+    Parameters
+    ----------
+    value : float or array_like or None
+        What to write; ``None`` (no gradient) is written ``—``.
+    digits : int
+        Significant digits of each number.
+    full_size : int
+        Arrays with at most this many elements are written in full; larger
+        ones as their shape and Euclidean norm.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_value(-4.0), format_value(0.7310585786300049), format_value(None)
+    ('-4', '0.731059', '—')
+    >>> format_value(np.array([0.44, 0.52]))
+    '[0.44, 0.52]'
+    >>> format_value(np.array([[0.088, 0.176], [0.104, 0.208]]), digits=3)
+    '[[0.088, 0.176], [0.104, 0.208]]'
+    >>> format_value(np.ones((3, 4)))
+    '(3, 4) ‖·‖=3.4641'
+    """
+    if value is None:
+        return "—"
+    shape = shape_of(value)
+    if shape == ():
+        return _number(value, digits)
+    array = np.asarray(value)
+    if array.size <= full_size:
+        return _nested(array, digits)
+    norm = float(np.linalg.norm(array.astype(np.float64, copy=False).ravel()))
+    return f"{shape} ‖·‖={_number(norm, digits)}"
+
+
+def _number(x: Any, digits: int) -> str:
+    x = x.item() if isinstance(x, np.generic) else x
+    if isinstance(x, (bool, int, np.integer)) and not isinstance(x, float):
+        return str(int(x))
+    text = f"{float(x):.{digits}g}"
+    return "0" if text == "-0" else text
+
+
+def _nested(array: np.ndarray, digits: int) -> str:
+    if array.ndim == 0:
+        return _number(array[()], digits)
+    return "[" + ", ".join(_nested(row, digits) for row in array) + "]"
+
+
+def aligned_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """``header`` and ``rows`` as left-aligned columns, with a dashed rule under the header.
+
+    Examples
+    --------
+    >>> print(aligned_table(("node", "gate"), [("q", "+"), ("f", "*")]))
+    node  gate
+    ----  ----
+    q     +
+    f     *
+    """
+    widths = [max(len(row[j]) for row in (header, *rows)) for j in range(len(header))]
+    rule = ["-" * w for w in widths]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+                     for row in (header, rule, *rows))
