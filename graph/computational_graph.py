@@ -31,6 +31,8 @@ from .nodes import Input, Node, Parameter, as_value
 from .tape import Tape, public, stale_error
 
 if TYPE_CHECKING:
+    from .compile import CompiledGraph
+    from .views.player import Player
     from .views.trace import Trace
 
 __all__ = ["ComputationalGraph", "topological_order"]
@@ -381,6 +383,18 @@ class ComputationalGraph:
         from .views.draw import run_engine
 
         return run_engine(self.to_dot(), "svg").decode("utf-8")
+
+    def player(self, *, title: str | None = None) -> Player:
+        """A step-through player of the last run, for Jupyter or a saved page (`graph.views.player`)."""
+        from .views.player import Player
+
+        return Player(self.tape(), title=title)
+
+    def compile(self) -> CompiledGraph:
+        """The graph's run written out as straight-line Python (`graph.compile`)."""
+        from .compile import CompiledGraph
+
+        return CompiledGraph(self)
 
 
 def _gate_backward(node: Node, upstream: Any) -> Any:

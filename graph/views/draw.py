@@ -66,7 +66,7 @@ def _edge_label(value: Any, grad: Any, show_value: bool, show_grad: bool, digits
         parts.append(f'<font color="{VALUE_COLOR}">{_value_html(value, digits)}</font>')
     if show_grad:
         parts.append(f'<font color="{GRAD_COLOR}">{_value_html(grad, digits)}</font>')
-    return f" [label=<{'<br/>'.join(parts)}>]" if parts else ""
+    return f", label=<{'<br/>'.join(parts)}>" if parts else ""
 
 
 def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4) -> str:
@@ -89,8 +89,12 @@ def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4) -> str:
 
     Notes
     -----
-    The red number on an edge is the gradient sent along that edge (the gate's
-    downstream gradient for that input); the output's value and gradient stand on
+    Every gate and leaf has the SVG id ``n<i>`` (its place in the topological
+    order) and the class ``gate`` or ``leaf``; every edge the id ``e<k>`` and the
+    classes ``from-n<i> to-n<j>`` (the edge leaving the output: ``e-output``), so
+    that a page can find them (`graph.views.player` does). The red number on an
+    edge is the gradient sent along that edge (the gate's downstream gradient for
+    that input); the output's value and gradient stand on
     an edge leaving the last gate.
 
     Examples
@@ -106,13 +110,13 @@ def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4) -> str:
     digraph gategraph {
       graph [rankdir=LR, ...];
       ...
-      n0 [shape=plaintext, label=<x>];
-      n1 [shape=plaintext, label=<y>];
-      n2 [shape=circle, ..., label=<<b>*</b><br/><font point-size="8" color="#57606a">f</font>>];
+      n0 [id="n0", class="leaf", shape=plaintext, label=<x>];
+      n1 [id="n1", class="leaf", shape=plaintext, label=<y>];
+      n2 [id="n2", class="gate", shape=circle, ..., label=<<b>*</b><br/>...f</font>>];
       output [shape=point, style=invis];
-      n0 -> n2 [label=<<font color="#1a7f37">3</font><br/><font color="#cf222e">-4</font>>];
-      n1 -> n2 [label=<<font color="#1a7f37">-4</font><br/><font color="#cf222e">3</font>>];
-      n2 -> output [label=<<font color="#1a7f37">-12</font><br/><font color="#cf222e">1</font>>];
+      n0 -> n2 [id="e0", ..., label=<<font color="#1a7f37">3</font><br/><font color="#cf222e">-4</font>>];
+      n1 -> n2 [id="e1", ..., label=<<font color="#1a7f37">-4</font><br/><font color="#cf222e">3</font>>];
+      n2 -> output [id="e-output", ..., label=<<font color="#1a7f37">-12</font><br/>...1</font>>];
     }
     """
     order = tape.order
@@ -142,24 +146,28 @@ def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4) -> str:
         nid = ids[node]
         if node.gate is None:
             text = _esc(node_label(node, digits)) if isinstance(node, Constant) else _esc(str(node.name))
-            lines.append(f"  {nid} [shape=plaintext, label=<{text}{total(node)}>];")
+            lines.append(f'  {nid} [id="{nid}", class="leaf", shape=plaintext, label=<{text}{total(node)}>];')
         else:
             symbol = node.gate.symbol
             shape = "circle" if len(symbol) <= 4 else "box, style=rounded"
             label = (f'<b>{_esc(symbol)}</b><br/><font point-size="8" color="#57606a">'
                      f"{_esc(str(node.name))}</font>{total(node)}")
-            lines.append(f"  {nid} [shape={shape}, margin=0.04, width=0.5, label=<{label}>];")
+            lines.append(f'  {nid} [id="{nid}", class="gate", shape={shape}, margin=0.04, width=0.5, '
+                         f"label=<{label}>];")
     lines.append("  output [shape=point, style=invis];")
+    edge = 0
     for node in order:
         grads = downstream.get(node)
         for i, x in enumerate(node.inputs):
             grad = grads[i] if grads is not None and x.requires_grad else None
             label = _edge_label(values.get(x), grad, x in values, grad is not None, digits)
-            lines.append(f"  {ids[x]} -> {ids[node]}{label};")
+            classes = f"from-{ids[x]} to-{ids[node]}"
+            lines.append(f'  {ids[x]} -> {ids[node]} [id="e{edge}", class="{classes}"{label}];')
+            edge += 1
     out = tape.output
     out_grad = tape.grads.get(out) if has_grads else None
     label = _edge_label(values.get(out), out_grad, out in values, out_grad is not None, digits)
-    lines.append(f"  {ids[out]} -> output{label};")
+    lines.append(f'  {ids[out]} -> output [id="e-output", class="from-{ids[out]} to-output"{label}];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
