@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .base import Gate, Kept, ShapeError, broadcasting, shape_of, unbroadcast
+from .code import Code, Shapes
 
 __all__ = [
     "Add", "AddConstant", "Divide", "Multiply", "Negate", "Power", "Reciprocal", "Scale", "Subtract",
@@ -43,6 +44,9 @@ class Add(Gate):
     def backward(self, dout: Any) -> tuple[Any, Any]:
         return unbroadcast(dout, self.x_shape), unbroadcast(dout, self.y_shape)
 
+    def code(self, shapes: Shapes) -> Code:
+        return Code("{out} = {x} + {y}", ("{dout}", "{dout}"), broadcasts=True, plain=True)
+
 
 class Subtract(Gate):
     """``z = x - y``: ``dx = dout``, ``dy = -dout``.
@@ -67,6 +71,9 @@ class Subtract(Gate):
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
         return unbroadcast(dout, self.x_shape), unbroadcast(-dout, self.y_shape)
+
+    def code(self, shapes: Shapes) -> Code:
+        return Code("{out} = {x} - {y}", ("{dout}", "-{dout}"), broadcasts=True, plain=True)
 
 
 class Multiply(Gate):
@@ -93,6 +100,9 @@ class Multiply(Gate):
     def backward(self, dout: Any) -> tuple[Any, Any]:
         return (unbroadcast(self.y * dout, shape_of(self.x)),
                 unbroadcast(self.x * dout, shape_of(self.y)))
+
+    def code(self, shapes: Shapes) -> Code:
+        return Code("{out} = {x} * {y}", ("{y} * {dout}", "{x} * {dout}"), broadcasts=True, plain=True)
 
 
 class Divide(Gate):
@@ -121,6 +131,11 @@ class Divide(Gate):
         dx = np.divide(dout, self.y)                    # local gradient 1 / y
         dy = np.divide(-dx * self.x, self.y)            # local gradient -x / y**2
         return unbroadcast(dx, shape_of(self.x)), unbroadcast(dy, shape_of(self.y))
+
+    def code(self, shapes: Shapes) -> Code:
+        scalar = Code("{out} = {x} / {y}", ("{_dx}", "-{_dx} * {x} / {y}"), prelude="{_dx} = {dout} / {y}")
+        return Code("{out} = np.divide({x}, {y})", ("{_dx}", "np.divide(-{_dx} * {x}, {y})"),
+                    prelude="{_dx} = np.divide({dout}, {y})", broadcasts=True, scalar=scalar)
 
 
 def _rescaled(gate: Gate, dout: Any, factor: float, shape: tuple[int, ...]) -> Any:
@@ -169,6 +184,9 @@ class Scale(Gate):
     def backward(self, dout: Any) -> tuple[Any]:
         return (_rescaled(self, dout, self.c, self.x_shape),)
 
+    def code(self, shapes: Shapes) -> Code:
+        return Code(f"{{out}} = {self.c!r} * {{x}}", (f"{self.c!r} * {{dout}}",), plain=True)
+
     def __repr__(self) -> str:
         return f"Scale({self.c!r})"
 
@@ -194,6 +212,9 @@ class Negate(Gate):
 
     def backward(self, dout: Any) -> tuple[Any]:
         return (_rescaled(self, dout, -1.0, self.x_shape),)
+
+    def code(self, shapes: Shapes) -> Code:
+        return Code("{out} = -{x}", ("-1.0 * {dout}",), plain=True)
 
 
 class AddConstant(Gate):
@@ -223,6 +244,9 @@ class AddConstant(Gate):
     def backward(self, dout: Any) -> tuple[Any]:
         return (_rescaled(self, dout, 1.0, self.x_shape),)
 
+    def code(self, shapes: Shapes) -> Code:
+        return Code(f"{{out}} = {{x}} + {self.c!r}", ("{dout}",), plain=True)
+
     def __repr__(self) -> str:
         return f"AddConstant({self.c!r})"
 
@@ -250,6 +274,10 @@ class Reciprocal(Gate):
 
     def backward(self, dout: Any) -> tuple[Any]:
         return (-(self.out * self.out) * dout,)
+
+    def code(self, shapes: Shapes) -> Code:
+        return Code("{out} = np.divide(1.0, {x})", ("-({out} * {out}) * {dout}",),
+                    scalar=Code("{out} = 1.0 / {x}", ("-({out} * {out}) * {dout}",)))
 
 
 class Power(Gate):
@@ -281,6 +309,16 @@ class Power(Gate):
         if self.p == 0:
             return (np.zeros_like(self.x) * dout,)
         return (self.p * np.power(self.x, self.p - 1) * dout,)
+
+    def code(self, shapes: Shapes) -> Code:
+        p, p1 = repr(self.p), repr(self.p - 1)
+        if self.p == 0:
+            return Code(f"{{out}} = np.power({{x}}, {p})", ("np.zeros_like({x}) * {dout}",))
+        def power(base: str, q: str) -> str:  # for floats: ** for a whole p, else math.pow (which refuses
+            return f"{base} ** {q}" if self.p.is_integer() else f"math.pow({base}, {q})"  # a complex result)
+
+        return Code(f"{{out}} = np.power({{x}}, {p})", (f"{p} * np.power({{x}}, {p1}) * {{dout}}",),
+                    scalar=Code(f"{{out}} = {power('{x}', p)}", (f"{p} * {power('{x}', p1)} * {{dout}}",)))
 
     def __repr__(self) -> str:
         return f"Power({self.p!r})"

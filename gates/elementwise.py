@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .base import Gate, Kept, broadcasting, shape_of, unbroadcast
+from .code import Code, Shapes
 
 __all__ = ["ELU", "Exp", "LeakyReLU", "Log", "Max", "ReLU", "Sigmoid", "Tanh"]
 
@@ -37,6 +38,10 @@ class Exp(Gate):
     def backward(self, dout: Any) -> tuple[Any]:
         return (self.out * dout,)
 
+    def code(self, shapes: Shapes) -> Code:
+        return Code("{out} = np.exp({x})", ("{out} * {dout}",),
+                    scalar=Code("{out} = math.exp({x})", ("{out} * {dout}",)))
+
 
 class Log(Gate):
     """``z = log(x)`` (natural log): ``dx = dout / x``. Shapes: like ``x``.
@@ -59,6 +64,10 @@ class Log(Gate):
 
     def backward(self, dout: Any) -> tuple[Any]:
         return (np.divide(dout, self.x),)
+
+    def code(self, shapes: Shapes) -> Code:
+        return Code("{out} = np.log({x})", ("np.divide({dout}, {x})",),
+                    scalar=Code("{out} = math.log({x})", ("{dout} / {x}",)))
 
 
 class Sigmoid(Gate):
@@ -91,6 +100,15 @@ class Sigmoid(Gate):
     def backward(self, dout: Any) -> tuple[Any]:
         return (self.local * dout,)
 
+    def code(self, shapes: Shapes) -> Code:
+        scalar = Code("{_e} = math.exp(-abs({x}))\n"
+                      "{_local} = {_e} / (1.0 + {_e}) ** 2\n"
+                      "{out} = (1.0 if {x} >= 0 else {_e}) / (1.0 + {_e})", ("{_local} * {dout}",))
+        return Code("{_e} = np.exp(-np.abs({x}))\n"
+                    "{_local} = {_e} / (1.0 + {_e}) ** 2\n"
+                    "{out} = (np.where(np.greater_equal({x}, 0), 1.0, {_e}) / (1.0 + {_e}))[()]",
+                    ("{_local} * {dout}",), scalar=scalar)
+
 
 class Tanh(Gate):
     """``z = tanh(x)``: ``dx = (1 - z**2) * dout``. Shapes: like ``x``.
@@ -113,6 +131,10 @@ class Tanh(Gate):
 
     def backward(self, dout: Any) -> tuple[Any]:
         return ((1.0 - self.out * self.out) * dout,)
+
+    def code(self, shapes: Shapes) -> Code:
+        return Code("{out} = np.tanh({x})", ("(1.0 - {out} * {out}) * {dout}",),
+                    scalar=Code("{out} = math.tanh({x})", ("(1.0 - {out} * {out}) * {dout}",)))
 
 
 class ReLU(Gate):
@@ -141,6 +163,11 @@ class ReLU(Gate):
     def backward(self, dout: Any) -> tuple[Any]:
         return (dout * self.open,)
 
+    def code(self, shapes: Shapes) -> Code:
+        # (out > 0 exactly where x > 0: the code keeps the output, which the next gate keeps anyway)
+        return Code("{out} = np.maximum({x}, 0.0)", ("{dout} * ({out} > 0)",),
+                    scalar=Code("{out} = 0.0 if {x} <= 0 else {x}", ("{dout} * ({out} > 0)",)))
+
 
 class LeakyReLU(Gate):
     """``z = x`` where ``x > 0``, else ``alpha * x``: ``dx = dout`` or ``alpha * dout``.
@@ -168,6 +195,14 @@ class LeakyReLU(Gate):
 
     def backward(self, dout: Any) -> tuple[Any]:
         return (np.where(self.positive, dout, self.alpha * dout)[()],)
+
+    def code(self, shapes: Shapes) -> Code:
+        a = repr(self.alpha)
+        scalar = Code(f"{{_positive}} = {{x}} > 0\n{{out}} = {{x}} if {{_positive}} else {a} * {{x}}",
+                      (f"{{dout}} if {{_positive}} else {a} * {{dout}}",))
+        return Code(f"{{_positive}} = np.greater({{x}}, 0)\n"
+                    f"{{out}} = np.where({{_positive}}, {{x}}, {a} * {{x}})[()]",
+                    (f"np.where({{_positive}}, {{dout}}, {a} * {{dout}})[()]",), scalar=scalar)
 
     def __repr__(self) -> str:
         return f"LeakyReLU(alpha={self.alpha!r})"
@@ -206,6 +241,17 @@ class ELU(Gate):
     def backward(self, dout: Any) -> tuple[Any]:
         return (self.local * dout,)
 
+    def code(self, shapes: Shapes) -> Code:
+        a = repr(self.alpha)
+        scalar = Code(f"{{_e}} = math.exp(min({{x}}, 0))\n"
+                      f"{{_local}} = 1.0 if {{x}} > 0 else {a} * {{_e}}\n"
+                      f"{{out}} = {{x}} if {{x}} > 0 else {a} * ({{_e}} - 1.0)", ("{_local} * {dout}",))
+        return Code(f"{{_e}} = np.exp(np.minimum({{x}}, 0))\n"
+                    "{_positive} = np.greater({x}, 0)\n"
+                    f"{{_local}} = np.where({{_positive}}, 1.0, {a} * {{_e}})[()]\n"
+                    f"{{out}} = np.where({{_positive}}, {{x}}, {a} * ({{_e}} - 1.0))[()]",
+                    ("{_local} * {dout}",), scalar=scalar)
+
     def __repr__(self) -> str:
         return f"ELU(alpha={self.alpha!r})"
 
@@ -241,3 +287,11 @@ class Max(Gate):
     def backward(self, dout: Any) -> tuple[Any, Any]:
         dx = dout * self.x_wins + (0.5 * dout) * self.tie  # the winner takes all; a tie splits
         return unbroadcast(dx, self.x_shape), unbroadcast(dout - dx, self.y_shape)
+
+    def code(self, shapes: Shapes) -> Code:
+        backward = ("{_dx}", "{dout} - {_dx}")
+        prelude = "{_dx} = {dout} * {_x_wins} + (0.5 * {dout}) * {_tie}"
+        scalar = Code("{out} = {x} if ({x} >= {y} or {x} != {x}) else {y}\n"  # nan wins, as in numpy
+                      "{_x_wins}, {_tie} = {x} > {y}, {x} == {y}", backward, prelude)
+        return Code("{out} = np.maximum({x}, {y})\n{_x_wins}, {_tie} = {x} > {y}, {x} == {y}",
+                    backward, prelude, broadcasts=True, scalar=scalar)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .base import Gate, Kept, ShapeError
+from .code import Code, Shapes
 
 __all__ = ["MatMul", "Mean", "SquaredNorm", "Sum"]
 
@@ -68,6 +69,14 @@ class MatMul(Gate):
         db = (a2.T @ dout2).reshape(b.shape) if needs_input_grad[1] else None
         return da, db
 
+    def code(self, shapes: Shapes) -> Code:
+        forward = "{out} = {a} @ {b}"
+        if all(shape is not None and len(shape) == 2 for shape in shapes):  # the lecture's case
+            return Code(forward, ("{dout} @ {b}.T", "{a}.T @ {dout}"))
+        return Code(forward + "\n{_a2}, {_b2} = np.atleast_2d({a}), np.reshape({b}, (np.shape({b})[0], -1))",
+                    ("np.reshape(np.reshape({dout}, (len({_a2}), -1)) @ {_b2}.T, np.shape({a}))",
+                     "np.reshape({_a2}.T @ np.reshape({dout}, (len({_a2}), -1)), np.shape({b}))"))
+
 
 class SquaredNorm(Gate):
     """``f = ‖q‖² = sum(q**2)`` over all elements: ``dq = 2 q dout``.
@@ -93,9 +102,25 @@ class SquaredNorm(Gate):
     def backward(self, dout: Any) -> tuple[Any]:
         return (2.0 * self.q * dout,)
 
+    def code(self, shapes: Shapes) -> Code:
+        return Code("{out} = np.sum(np.square({q}))", ("2.0 * {q} * {dout}",))
 
-def _spread(dout: Any, axis: int | tuple[int, ...] | None, shape: tuple[int, ...]) -> Any:
-    """Copy ``dout`` back over the axes a reduction removed: a fresh array of ``shape``."""
+
+def _shape_text(shape: tuple[int, ...] | None, value: str) -> str:
+    """A shape as code: the literal, when a compiler knows it, else ``np.shape(value)``."""
+    return repr(shape) if shape is not None else f"np.shape({value})"
+
+
+def spread(dout: Any, axis: int | tuple[int, ...] | None, shape: tuple[int, ...]) -> Any:
+    """Copy ``dout`` back over the axes a reduction removed: a fresh array of ``shape``.
+
+    Examples
+    --------
+    >>> spread(np.array([1.0, 2.0]), 0, (3, 2))
+    array([[1., 2.],
+           [1., 2.],
+           [1., 2.]])
+    """
     if axis is not None:
         dout = np.expand_dims(dout, axis)
     return np.broadcast_to(dout, shape).copy()[()]
@@ -132,7 +157,11 @@ class Sum(Gate):
         return np.sum(x, axis=self.axis)
 
     def backward(self, dout: Any) -> tuple[Any]:
-        return (_spread(dout, self.axis, self.x_shape),)
+        return (spread(dout, self.axis, self.x_shape),)
+
+    def code(self, shapes: Shapes) -> Code:
+        return Code(f"{{out}} = np.sum({{x}}, axis={self.axis!r})",
+                    (f"spread({{dout}}, {self.axis!r}, {_shape_text(shapes[0], '{x}')})",))
 
     def __repr__(self) -> str:
         return f"Sum(axis={self.axis!r})"
@@ -168,7 +197,13 @@ class Mean(Gate):
         return out
 
     def backward(self, dout: Any) -> tuple[Any]:
-        return (_spread(np.divide(dout, max(self.n, 1)), self.axis, self.x_shape),)
+        return (spread(np.divide(dout, max(self.n, 1)), self.axis, self.x_shape),)
+
+    def code(self, shapes: Shapes) -> Code:
+        shape = _shape_text(shapes[0], "{x}")
+        return Code(f"{{out}} = np.mean({{x}}, axis={self.axis!r})\n"
+                    f"{{_n}} = max(np.size({{x}}) // max(np.size({{out}}), 1), 1)",
+                    (f"spread(np.divide({{dout}}, {{_n}}), {self.axis!r}, {shape})",))
 
     def __repr__(self) -> str:
         return f"Mean(axis={self.axis!r})"

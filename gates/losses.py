@@ -10,11 +10,12 @@ from typing import Any
 import numpy as np
 
 from .base import Gate, Kept, ShapeError
+from .code import Code, Shapes
 
 __all__ = ["SVMLoss", "SoftmaxCrossEntropy"]
 
 
-def _check_scores_and_labels(gate: Gate, scores: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
+def check_scores_and_labels(gate: Gate, scores: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
     """Return ``scores`` and ``labels`` as arrays, or say exactly what is wrong with them."""
     scores, labels = np.asarray(scores), np.asarray(labels)
     kind = type(gate).__name__
@@ -59,7 +60,7 @@ class SoftmaxCrossEntropy(Gate):
     probs, rows, labels = Kept(), Kept(), Kept()
 
     def forward(self, scores: Any, labels: Any) -> Any:
-        scores, labels = _check_scores_and_labels(self, scores, labels)
+        scores, labels = check_scores_and_labels(self, scores, labels)
         shifted = scores - scores.max(axis=1, keepdims=True)          # row max is 0
         log_norm = np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # (N, 1), in [0, log C]
         rows = np.arange(len(labels))
@@ -71,6 +72,18 @@ class SoftmaxCrossEntropy(Gate):
         dscores[self.rows, self.labels] -= 1.0
         dscores *= np.divide(dout, max(len(self.labels), 1))   # the mean over the batch
         return dscores, None
+
+    def code(self, shapes: Shapes) -> Code:
+        return Code("{_s}, {_y} = check_scores_and_labels({gate}, {scores}, {labels})\n"
+                    "{_shifted} = {_s} - {_s}.max(axis=1, keepdims=True)\n"
+                    "{_log_norm} = np.log(np.exp({_shifted}).sum(axis=1, keepdims=True))\n"
+                    "{_rows} = np.arange(len({_y}))\n"
+                    "{_probs} = np.exp({_shifted} - {_log_norm})\n"
+                    "{out} = ({_log_norm}[:, 0] - {_shifted}[{_rows}, {_y}]).mean()",
+                    ("{_ds}", None),
+                    prelude="{_ds} = {_probs}.copy()\n"
+                            "{_ds}[{_rows}, {_y}] -= 1.0\n"
+                            "{_ds} *= np.divide({dout}, max(len({_y}), 1))")
 
 
 class SVMLoss(Gate):
@@ -96,7 +109,7 @@ class SVMLoss(Gate):
     positive, rows, labels, dtype = Kept(), Kept(), Kept(), Kept()
 
     def forward(self, scores: Any, labels: Any) -> Any:
-        scores, labels = _check_scores_and_labels(self, scores, labels)
+        scores, labels = check_scores_and_labels(self, scores, labels)
         rows = np.arange(len(labels))
         margins = np.maximum(0.0, scores - scores[rows, labels][:, np.newaxis] + 1.0)
         margins[rows, labels] = 0.0
@@ -109,3 +122,15 @@ class SVMLoss(Gate):
         dscores[self.rows, self.labels] = -self.positive.sum(axis=1)
         dscores *= np.divide(dout, max(len(self.labels), 1))   # the mean over the batch
         return dscores, None
+
+    def code(self, shapes: Shapes) -> Code:
+        return Code("{_s}, {_y} = check_scores_and_labels({gate}, {scores}, {labels})\n"
+                    "{_rows} = np.arange(len({_y}))\n"
+                    "{_margins} = np.maximum(0.0, {_s} - {_s}[{_rows}, {_y}][:, np.newaxis] + 1.0)\n"
+                    "{_margins}[{_rows}, {_y}] = 0.0\n"
+                    "{_positive} = {_margins} > 0\n"
+                    "{out} = {_margins}.sum(axis=1).mean()",
+                    ("{_ds}", None),
+                    prelude="{_ds} = {_positive}.astype({_margins}.dtype)\n"
+                            "{_ds}[{_rows}, {_y}] = -{_positive}.sum(axis=1)\n"
+                            "{_ds} *= np.divide({dout}, max(len({_y}), 1))")

@@ -16,7 +16,6 @@ when called; they know the tape, never the graph.
 from __future__ import annotations
 
 import os
-import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,7 +27,7 @@ from gates.base import shape_of
 
 from .errors import FeedError, ForwardFirstError, GraphError, ShapeError
 from .nodes import Input, Node, Parameter, as_value
-from .tape import Tape, public, stale_error
+from .tape import RUNS, Tape, name_the_node, public, stale_error
 
 if TYPE_CHECKING:
     from .compile import CompiledGraph
@@ -36,11 +35,6 @@ if TYPE_CHECKING:
     from .views.trace import Trace
 
 __all__ = ["ComputationalGraph", "topological_order"]
-
-#: One run at a time: a forward or a backward holds this lock while its loop runs, so that graphs
-#: sharing gates or parameters can be used from several threads (`ComputationalGraph`, Notes).
-_RUNS = threading.RLock()
-
 
 def topological_order(output: Node) -> list[Node]:
     """Every node ``output`` depends on, each after its inputs: the leaves first, ``output`` last.
@@ -202,7 +196,7 @@ class ComputationalGraph:
             For strings, objects or complex values.
         """
         feed = self._feed(inputs, named)
-        with _RUNS:
+        with RUNS:
             tape = self._tape = self._start_forward(feed)
             values = tape.values
             node = self.output
@@ -212,7 +206,7 @@ class ComputationalGraph:
                         values[node] = node.gate.forward(*[values[x] for x in node.inputs])
             except Exception as exc:
                 tape.abandon(node)
-                _name_the_node(exc, node, "forward")
+                name_the_node(exc, node, "forward")
                 raise
             return tape.finish_forward()
 
@@ -248,7 +242,7 @@ class ComputationalGraph:
             For a ``dout`` not shaped like the output, or a gate that returns the
             wrong number of gradients or a gradient of the wrong shape.
         """
-        with _RUNS:
+        with RUNS:
             tape = self._start_backward(dout)
             grads = tape.grads
             node = self.output
@@ -258,7 +252,7 @@ class ComputationalGraph:
                     if node.gate is not None and upstream is not None:
                         tape.send(node, upstream, _gate_backward(node, upstream))
             except Exception as exc:
-                _name_the_node(exc, node, "backward")
+                name_the_node(exc, node, "backward")
                 raise
             tape.finish_backward()
             return {name: public(grads[leaf]) for name, leaf in self._gradient_leaves() if leaf in grads}
@@ -404,11 +398,3 @@ def _gate_backward(node: Node, upstream: Any) -> Any:
     if node.skips is None:
         return gate.backward(upstream)
     return gate.backward(upstream, needs_input_grad=node.skips)  # type: ignore[call-arg]
-
-
-def _name_the_node(exc: BaseException, node: Node, run: str) -> None:
-    """Say in ``exc`` which node's gate raised it: in a `ShapeError`'s message, else in a note."""
-    if isinstance(exc, ShapeError) and exc.gate is node.gate and exc.node is None:
-        exc.node = node.name
-    elif sys.version_info >= (3, 11) and node.gate is not None:
-        exc.add_note(f"(in the {run} of node {node.name!r}, gate {node.gate!r})")

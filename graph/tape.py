@@ -15,6 +15,7 @@ The values a run records are read-only arrays from then on (the output that
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -27,7 +28,11 @@ from gates.base import shape_of
 from .errors import GraphError
 from .nodes import Node
 
-__all__ = ["Step", "Tape", "public"]
+__all__ = ["RUNS", "Step", "Tape", "name_the_node", "public"]
+
+#: One run at a time: a forward or a backward holds this lock while its loop runs, so that graphs
+#: sharing gates or parameters can be used from several threads (`ComputationalGraph`, Notes).
+RUNS = threading.RLock()
 
 
 class Step(NamedTuple):
@@ -218,3 +223,15 @@ def stale_error(node: Node) -> GraphError:
     return GraphError(f"{node}: another graph's forward has run this node's gate since this graph's "
                       "forward, so what the gate kept for backward belongs to that run; "
                       "run this graph's forward again, then backward")
+
+
+def name_the_node(exc: BaseException, node: Node, run: str) -> None:
+    """Say in ``exc`` which node's gate raised it: in a `ShapeError`'s message, else in a note.
+
+    An error that names the node already (the engine's own checks) is left as it is.
+    """
+    if isinstance(exc, ShapeError) and exc.gate is node.gate:
+        if exc.node is None:
+            exc.node = node.name
+    elif sys.version_info >= (3, 11) and node.gate is not None and repr(node.name) not in str(exc):
+        exc.add_note(f"(in the {run} of node {node.name!r}, gate {node.gate!r})")
