@@ -1,53 +1,72 @@
-"""Deep scalar chains: build, forward and backward time per gate, and peak memory.
+"""Deep scalar chains: time per gate to build, run and compile, and peak memory.
 
-Run:  python benchmarks/deep_chain.py [N ...]     (default: 100000 1000000)
+Run:  python benchmarks/deep_chain.py [N ...]     (default: 200000 1000000)
+      python benchmarks/deep_chain.py --compile N ...   (also compile, and run the compiled graph)
 
-The chain cycles x * 0.99, x + 0.01, relu(x), as in the performance issue's
-scalar benchmark. Each size runs in a fresh subprocess so that peak memory
-(ru_maxrss) belongs to that size alone.
+The chain cycles x * 0.99, x + 0.01, relu(x), as in the scalar-chain benchmark.
+"build" is the nodes (the user's operators) plus ``ComputationalGraph(out)``, with
+the garbage collector on as a user has it, and off (CPython's collector walks
+every live object as the heap grows: most of the difference). Each size runs in
+a fresh subprocess so that peak memory (ru_maxrss) belongs to that size alone.
 """
 
 from __future__ import annotations
 
+import gc
 import resource
 import subprocess
 import sys
 import time
+from typing import Any
 
 
-def run_one(n: int) -> None:
+def build(n: int) -> object:
     from gates import ReLU
     from graph import ComputationalGraph, Input
 
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
-    x = Input("x")
-    node = x
+    node = Input("x")
     for i in range(n):
         node = node * 0.99 if i % 3 == 0 else node + 0.01 if i % 3 == 1 else ReLU()(node)
+    return ComputationalGraph(node)
+
+
+def run_one(n: int, gc_on: bool, compiled: bool) -> None:
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if not gc_on:
+        gc.disable()
+    start = time.perf_counter()
+    graph: Any = build(n)
     built = time.perf_counter()
-    graph = ComputationalGraph(node)
-    sorted_ = time.perf_counter()
     graph.forward(x=1.0)
     forward = time.perf_counter()
     grads = graph.backward()
     backward = time.perf_counter()
     assert grads["x"] > 0.0
+    line = (f"{n:>9}  gc {'on ' if gc_on else 'off'}  build {(built - start) * 1e6 / n:5.2f} us/gate  "
+            f"forward {(forward - built) * 1e6 / n:5.2f}  backward {(backward - forward) * 1e6 / n:5.2f}")
+    if compiled:
+        compiled_graph = graph.compile()
+        made = time.perf_counter()
+        compiled_graph.forward(x=1.0)
+        assert compiled_graph.backward() == grads
+        ran = time.perf_counter()
+        line += f"  compile {(made - backward) * 1e6 / n:5.1f}  compiled run {(ran - made) * 1e6 / n:5.2f}"
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base  # KiB on Linux
-    us = 1e6 / n
-    print(f"{n:>9}  nodes {(built - start) * us:5.2f} us/gate  graph {(sorted_ - built) * us:5.2f}  "
-          f"forward {(forward - sorted_) * us:5.2f}  backward {(backward - forward) * us:5.2f}  "
-          f"peak {peak_kib * 1024 / n:6.0f} B/gate")
+    print(f"{line}  peak {peak_kib * 1024 / n:6.0f} B/gate", flush=True)
 
 
-def main(sizes: list[int]) -> None:
+def main(sizes: list[int], compiled: bool) -> None:
     print(f"python {sys.version.split()[0]}; one size per subprocess")
     for n in sizes:
-        subprocess.run([sys.executable, __file__, "--one", str(n)], check=True)
+        for gc_on in (True, False):
+            flags = ["--compile"] if compiled and gc_on else []
+            subprocess.run([sys.executable, __file__, "--one", str(n), "on" if gc_on else "off", *flags],
+                           check=True)
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--one"]:
-        run_one(int(sys.argv[2]))
+        run_one(int(sys.argv[2]), sys.argv[3] == "on", "--compile" in sys.argv)
     else:
-        main([int(a) for a in sys.argv[1:]] or [100_000, 1_000_000])
+        args = [a for a in sys.argv[1:] if a != "--compile"]
+        main([int(a) for a in args] or [200_000, 1_000_000], "--compile" in sys.argv)

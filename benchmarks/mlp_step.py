@@ -33,7 +33,8 @@ def problem(n: int, d: int, h: int, c: int, dtype: type) -> dict[str, np.ndarray
             "W2": (rng.standard_normal((h, c)) * np.sqrt(2 / h)).astype(dtype), "b2": np.zeros(c, dtype)}
 
 
-def gategraph_step(p: dict[str, np.ndarray], copy: bool = True) -> Callable[[], object]:
+def gategraph_step(p: dict[str, np.ndarray], copy: bool = True,
+                   compiled: bool = False) -> Callable[[], object]:
     from gates import ReLU, SoftmaxCrossEntropy
     from graph import ComputationalGraph, Input, Parameter
 
@@ -44,10 +45,11 @@ def gategraph_step(p: dict[str, np.ndarray], copy: bool = True) -> Callable[[], 
     graph = ComputationalGraph(SoftmaxCrossEntropy()(scores, y))
     params = graph.parameters
     data, labels = p["X"], p["y"]
+    run = graph.compile() if compiled else graph
 
     def step() -> object:
-        loss = graph.forward(X=data, y=labels)
-        for name, grad in graph.backward().items():
+        loss = run.forward(X=data, y=labels)
+        for name, grad in run.backward().items():
             params[name].update(-LR * grad)
         return loss
 
@@ -118,11 +120,13 @@ def torch_step(p: dict[str, np.ndarray]) -> Callable[[], object] | None:
 
 
 def main() -> None:
-    rows = [["N x D x H x C", "dtype", "contender", "median ms", "gategraph ÷ it", "it ÷ GEMMs alone"]]
+    rows = [["N x D x H x C", "dtype", "contender", "median ms", "gategraph ÷ it", "compiled ÷ it",
+             "it ÷ GEMMs alone"]]
     for dims in [(256, 3072, 100, 10), (512, 1024, 1024, 10)]:
         for dtype in (np.float32, np.float64):
             p = problem(*dims, dtype)
             contenders = {"gategraph": gategraph_step(p),
+                          "gategraph compiled": gategraph_step(p, compiled=True),
                           "gategraph copy=False": gategraph_step(p, copy=False),
                           "numpy by hand": numpy_step(p)}
             torch = torch_step(p)
@@ -132,10 +136,11 @@ def main() -> None:
                 contenders["pytorch eager"] = torch
             contenders["GEMMs alone"] = gemm_floor(p)
             medians = interleaved(contenders, rounds=30, warmup=2)
-            ours, floor = medians["gategraph"], medians["GEMMs alone"]
+            ours, compiled = medians["gategraph"], medians["gategraph compiled"]
+            floor = medians["GEMMs alone"]
             for name, t in medians.items():
                 rows.append(["x".join(map(str, dims)), np.dtype(dtype).name, name, f"{t * 1e3:.2f}",
-                             f"{ours / t:.3f}", f"{t / floor:.2f}"])
+                             f"{ours / t:.3f}", f"{compiled / t:.3f}", f"{t / floor:.2f}"])
     print(table(rows))
 
 

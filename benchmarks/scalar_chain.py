@@ -3,10 +3,11 @@
 Run:  python benchmarks/scalar_chain.py [N ...]      (default: 1000 10000 100000)
 
 The chain cycles x * 0.99, x + 0.01, relu(x). gategraph builds its graph once
-and runs it; micrograd 0.1.0 has no static graph, so each of its steps rebuilds
-the expression (measured with the garbage collector on and off); PyTorch uses
-0-d tensors with autograd. Contenders run interleaved; medians are reported.
-Peers that are not installed are skipped with a message.
+and runs it, through the interpreter (the lecture's two loops) and compiled
+(`ComputationalGraph.compile()`); micrograd 0.1.0 has no static graph, so each of
+its steps rebuilds the expression (measured with the garbage collector on and
+off); PyTorch uses 0-d tensors with autograd. Contenders run interleaved; medians
+are reported. Peers that are not installed are skipped with a message.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from _timing import interleaved, table
 
 
-def gategraph_step(n: int) -> Callable[[], object]:
+def gategraph_step(n: int, compiled: bool = False) -> Callable[[], object]:
     from gates import ReLU
     from graph import ComputationalGraph, Input
 
@@ -26,10 +27,11 @@ def gategraph_step(n: int) -> Callable[[], object]:
     for i in range(n):
         node = node * 0.99 if i % 3 == 0 else node + 0.01 if i % 3 == 1 else ReLU()(node)
     graph = ComputationalGraph(node)
+    run = graph.compile() if compiled else graph
 
     def step() -> object:
-        graph.forward(x=1.0)
-        return graph.backward()
+        run.forward(x=1.0)
+        return run.backward()
 
     return step
 
@@ -77,9 +79,9 @@ def torch_step(n: int) -> Callable[[], object] | None:
 
 
 def main(sizes: list[int]) -> None:
-    rows = [["N", "contender", "median ms", "ns / op", "gategraph ÷ it"]]
+    rows = [["N", "contender", "median ms", "ns / op", "gategraph ÷ it", "compiled ÷ it"]]
     for n in sizes:
-        contenders = {"gategraph": gategraph_step(n)}
+        contenders = {"gategraph": gategraph_step(n), "gategraph compiled": gategraph_step(n, compiled=True)}
         peers = {"micrograd (gc on)": micrograd_step(n, gc_on=True),
                  "micrograd (gc off)": micrograd_step(n, gc_on=False),
                  "pytorch 0-d": torch_step(n)}
@@ -90,9 +92,10 @@ def main(sizes: list[int]) -> None:
                 contenders[name] = step
         rounds = max(5, 200_000 // n)
         medians = interleaved(contenders, rounds=min(rounds, 50))
-        ours = medians["gategraph"]
+        ours, compiled = medians["gategraph"], medians["gategraph compiled"]
         for name, t in medians.items():
-            rows.append([str(n), name, f"{t * 1e3:.2f}", f"{t / n * 1e9:.0f}", f"{ours / t:.2f}"])
+            rows.append([str(n), name, f"{t * 1e3:.2f}", f"{t / n * 1e9:.0f}", f"{ours / t:.2f}",
+                         f"{compiled / t:.3f}"])
     print(table(rows))
 
 

@@ -45,7 +45,8 @@ class Add(Gate):
         return unbroadcast(dout, self.x_shape), unbroadcast(dout, self.y_shape)
 
     def code(self, shapes: Shapes) -> Code:
-        return Code("{out} = {x} + {y}", ("{dout}", "{dout}"), broadcasts=True, plain=True)
+        return Code("{out} = {x} + {y}", ("{dout}", "{dout}"), broadcasts=True, plain=True,
+                    inplace="{out} = np.add({x}, {y}, out={x})")
 
 
 class Subtract(Gate):

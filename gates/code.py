@@ -53,6 +53,12 @@ class Code:
         The same rule for Python floats, with ``math`` where numpy would be slow;
         it may raise ``ArithmeticError`` or ``ValueError`` where numpy gives inf or
         nan (the compiler then runs the numpy code instead).
+    inplace : str
+        The forward again, writing its output into the array of the first input
+        (``out={x}``): what a compiler may use when nothing else needs that input.
+    inplace_backward : str
+        The first input's gradient, written into the array of ``{dout}``: what a
+        compiler may use when nothing else holds that gradient.
 
     Examples
     --------
@@ -71,3 +77,5 @@ class Code:
     broadcasts: bool = False
     plain: bool = False
     scalar: Code | None = None
+    inplace: str = ""
+    inplace_backward: str = ""

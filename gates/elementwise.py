@@ -166,7 +166,9 @@ class ReLU(Gate):
     def code(self, shapes: Shapes) -> Code:
         # (out > 0 exactly where x > 0: the code keeps the output, which the next gate keeps anyway)
         return Code("{out} = np.maximum({x}, 0.0)", ("{dout} * ({out} > 0)",),
-                    scalar=Code("{out} = 0.0 if {x} <= 0 else {x}", ("{dout} * ({out} > 0)",)))
+                    scalar=Code("{out} = 0.0 if {x} <= 0 else {x}", ("{dout} * ({out} > 0)",)),
+                    inplace="{out} = np.maximum({x}, 0.0, out={x})",
+                    inplace_backward="np.multiply({dout}, {out} > 0, out={dout})")
 
 
 class LeakyReLU(Gate):

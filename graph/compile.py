@@ -428,6 +428,10 @@ class _Writer:
         self.grad_names = {node: self._identifier(f"d{self.names[node]}") for node in order
                            if node.requires_grad}
         self.gradient_names = [name for name, leaf in self._reported()]
+        self.uses: dict[Node, int] = dict.fromkeys(order, 0)
+        for node in order:
+            for x in node.inputs:
+                self.uses[x] += 1
         self.codes: dict[Node, Code] = {}
         for node in self.gates:
             if node in self.called:
@@ -497,7 +501,9 @@ class _Writer:
             if node in self.called:
                 lines += self._call_forward(node)
                 continue
-            for i, line in enumerate(self._fill(self._code(node, scalar).forward, node).splitlines()):
+            code = self._code(node, scalar)
+            template = code.inplace if not scalar and self._may_overwrite(node, code, kept) else code.forward
+            for i, line in enumerate(self._fill(template, node).splitlines()):
                 comment = f"{type(node.gate).__name__} {node.name!r}" if i == 0 else ""
                 lines.append((_with_comment(f"    {line}", comment), node))
         out = self.names[self.graph.output]
@@ -509,6 +515,18 @@ class _Writer:
         lines.append((f"def backward({', '.join([dout, *kept_names])}):", None))
         lines += backward
         return lines
+
+    def _may_overwrite(self, node: Node, code: Code, kept: set[str]) -> bool:
+        """Whether ``node``'s forward may write into its first input's array: nothing else reads it.
+
+        That input must be an array an earlier gate's code made (not a leaf's, not
+        a learner's gate's), used once, not kept for backward, and of the output's
+        shape and dtype.
+        """
+        x = node.inputs[0] if node.inputs else None
+        return bool(code.inplace) and x is not None and x in self.codes and self.uses[x] == 1 \
+            and self.names[x] not in kept and x is not self.graph.output \
+            and self.shapes[x] is not None and self.shapes[x] == self.shapes[node] and self.shapes[x][0] != ()
 
     def _defined(self) -> list[str]:
         """Every name the forward defines, in order: the leaves, then each gate's values."""
@@ -605,12 +623,21 @@ class _Writer:
         lines += [(f"    {line}", node) for line in self._fill(code.prelude, node).splitlines()]
         for i in wanted:
             x = node.inputs[i]
-            expr = self._fill(code.backward[i], node)  # type: ignore[arg-type]
+            template = code.backward[i]
+            alias = None
+            if i == 0 and not scalar and code.inplace_backward and self._owned(self.grad_names[node]):
+                template, alias = code.inplace_backward, self.grad_names[node]  # into dout's own array
+            expr = self._fill(template, node)  # type: ignore[arg-type]
             if code.broadcasts:
                 expr = self._unbroadcast(expr, x, node)
-            alias = expr if expr.isidentifier() and expr not in temps else None
+            if alias is None and expr.isidentifier() and expr not in temps:
+                alias = expr
             lines.append((self._accumulate(x, expr, alias, scalar, grads), node))
         return lines
+
+    def _owned(self, name: str) -> bool:
+        """Whether the gradient variable ``name`` holds an array no other variable holds."""
+        return self.roots.get(name) == name and sum(root == name for root in self.roots.values()) == 1
 
     def _call_backward(self, node: Node, grads: dict[Node, _Grad]) -> list[Line]:
         v, dout = self.names[node], self.grad_names[node]
