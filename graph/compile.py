@@ -524,9 +524,11 @@ class _Writer:
         shape and dtype.
         """
         x = node.inputs[0] if node.inputs else None
-        return bool(code.inplace) and x is not None and x in self.codes and self.uses[x] == 1 \
-            and self.names[x] not in kept and x is not self.graph.output \
-            and self.shapes[x] is not None and self.shapes[x] == self.shapes[node] and self.shapes[x][0] != ()
+        if not code.inplace or x is None or x not in self.codes or self.uses[x] != 1:
+            return False
+        shape = self.shapes[x]
+        return self.names[x] not in kept and x is not self.graph.output and shape is not None \
+            and shape == self.shapes[node] and shape[0] != ()
 
     def _defined(self) -> list[str]:
         """Every name the forward defines, in order: the leaves, then each gate's values."""
@@ -625,7 +627,9 @@ class _Writer:
             x = node.inputs[i]
             template = code.backward[i]
             alias = None
-            if i == 0 and not scalar and code.inplace_backward and self._owned(self.grad_names[node]):
+            shape = self.shapes[node]
+            if i == 0 and not scalar and code.inplace_backward and shape is not None and shape[0] != () \
+                    and self._owned(self.grad_names[node]):
                 template, alias = code.inplace_backward, self.grad_names[node]  # into dout's own array
             expr = self._fill(template, node)  # type: ignore[arg-type]
             if code.broadcasts:
