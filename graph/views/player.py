@@ -471,19 +471,24 @@ def _symbol(node: Node) -> str:
 _PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.S)
 _TITLE = re.compile(r"<title>.*?</title>\s*", re.S)
 _COMMENT = re.compile(r"<!--.*?-->\s*", re.S)
-_ID = re.compile(r'\bid="([^"]*)"')
+_ID = re.compile(r'(?<=\s)id="([^"]*)"')
+_XMLNS = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
 
 
 def _scoped_svg(svg: str, uid: str) -> str:
     """Graphviz's SVG, ready to inline: ids prefixed with ``uid``, numbers classed, tooltips dropped.
 
-    The XML prologue and comments go (they mean nothing inline); each ``id``
+    The XML prologue, the namespace declarations and comments go (inline in
+    HTML they mean nothing, and the page then holds no URL at all); each ``id``
     becomes ``uid-id``; the green text of values gets the class ``gg-value`` and
     the red text of gradients ``gg-grad``, which the script shows and hides; the
     ``title`` elements, which browsers show as tooltips ("n3"), go.
     """
     svg = _COMMENT.sub("", _PROLOGUE.sub("", svg, count=1))
     svg = _TITLE.sub("", svg)
+    opening = re.match(r"<svg\b[^>]*>", svg)
+    if opening is not None:
+        svg = _XMLNS.sub("", opening[0]) + svg[opening.end():]
     svg = _ID.sub(lambda m: f'id="{uid}-{m[1]}"', svg)
     for color, cls in ((VALUE_COLOR, "gg-value"), (GRAD_COLOR, "gg-grad")):
         svg = re.sub(rf'<text\b([^>]*\bfill="{re.escape(color)}")', rf'<text class="{cls}"\1', svg,
