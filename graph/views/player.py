@@ -38,10 +38,10 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
 import json
 import os
 import re
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,9 @@ from .text import format_value
 from .trace import local_gradients, node_label
 
 __all__ = ["Frame", "Player", "html_page"]
+
+#: Counts the pieces of HTML made in this process, to tell apart the displays of one player.
+_PIECES = itertools.count(1)
 
 #: One run of caption text with its style: ``""`` (plain), ``"head"``, ``"value"``, ``"grad"`` or ``"local"``.
 Run = tuple[str, str]
@@ -128,6 +131,12 @@ class Player:
 
     Notes
     -----
+    A leaf (input, parameter, constant) has no step of its own: its value appears
+    on its wires at the first gate that reads it, whose caption names it. So each
+    step is one gate at work: ``data-steps`` is the number of gates, plus, after
+    a backward, the number that passed a gradient back (all of them, unless some
+    compute from data alone).
+
     Everything is read from the tape when the player is made: a later run of the
     graph changes nothing in it. The drawing is laid out by a Graphviz engine
     (`graph.views.draw.run_engine`) the first time the HTML is asked for. Without
@@ -195,17 +204,20 @@ class Player:
         Parameters
         ----------
         element_id : str, optional
-            The root element's id, which also prefixes the drawing's ids: it must
-            be unique on the page. By default a new random one, so that the same
-            player shown twice on a notebook page makes two independent players.
+            The root element's id, which also prefixes the drawing's ids: it should
+            be unique on the page. By default `stable_id` and a count of the pieces
+            made so far in this process: the same player shown twice on a notebook
+            page makes two independent players, and a fresh run of the notebook
+            makes the same HTML again.
 
         Returns
         -------
         str
             Without a script the piece shows the end of the run (``data-step`` is
-            ``data-steps``); its script starts it at step 0.
+            ``data-steps``); its script starts it at step 0. Without a Graphviz
+            engine the drawing's place says what to install; the captions still step.
         """
-        uid = element_id if element_id is not None else f"gg-{uuid.uuid4().hex[:12]}"
+        uid = element_id if element_id is not None else f"{self.stable_id()}-{next(_PIECES)}"
         if not re.fullmatch(r"[A-Za-z][\w-]*", uid):
             raise ValueError(f"Player.html: element_id must start with a letter and hold only letters, "
                              f"digits, '_' and '-', got {uid!r}")
@@ -216,7 +228,7 @@ class Player:
         return self._piece(uid, drawing)
 
     def _repr_html_(self) -> str:
-        """Jupyter's view: the player, under a new id each time it is shown."""
+        """Jupyter's view: the player, under an id of its own each time it is shown."""
         return self.html()
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -229,13 +241,14 @@ class Player:
         GraphvizNotFoundError
             If no Graphviz engine is installed to draw with (``pip install "gategraph[viz]"``).
         """
+        self.svg()  # a page without its drawing is no page to keep: raise now if it cannot be drawn
         target = Path(path)
         target.write_text(html_page(self.html(self.stable_id()), self.page_title()), encoding="utf-8")
         return target
 
     def stable_id(self) -> str:
         """An element id derived from what the player shows: the same run gives the same id."""
-        digest = hashlib.sha256(self.svg().encode("utf-8"))
+        digest = hashlib.sha256(self._dot.encode("utf-8"))
         digest.update(json.dumps([self.title, self._plan_json()]).encode("utf-8"))
         return f"gg-{digest.hexdigest()[:12]}"
 
@@ -554,12 +567,14 @@ _STYLE = f"""
 #ROOT[data-phase="backward"] svg .gg-lit > polygon {{ stroke: {GRAD_COLOR}; fill: {GRAD_COLOR}; }}
 """
 
-# The script of one player: it finds its own root by id and touches nothing outside it; keys act only
-# while the player holds the focus. Without it the piece shows the whole run (see Player.html).
+# The script of one player: it finds its own root (the element around the script; by id where a page
+# runs scripts some other way) and touches nothing outside it; keys act only while the player holds the
+# focus. Without it the piece shows the whole run (see Player.html).
 _SCRIPT = """
 (function () {
   "use strict";
-  var root = document.getElementById("ROOT");
+  var here = document.currentScript && document.currentScript.parentNode;
+  var root = here && here.id === "ROOT" ? here : document.getElementById("ROOT");
   if (!root || root.hasAttribute("data-live")) { return; }
   root.setAttribute("data-live", "");
   var plan = JSON.parse(root.querySelector('script[data-role="plan"]').textContent);

@@ -209,6 +209,21 @@ def test_jupyter_displays_the_player_as_html(monkeypatch):
     assert data["text/plain"] == "<Player of 'f': 4 steps, 2 forward and 2 backward>"
 
 
+@needs_engine
+def test_a_fresh_run_of_a_notebook_shows_the_same_html():
+    """A notebook's committed outputs must match a fresh run: nothing random goes into the HTML."""
+    import subprocess
+    import sys
+
+    code = ("from graph.lecture import simple_circuit; e = simple_circuit(); e.run(); "
+            "p = e.graph.player(); print(p._repr_html_()); print(p._repr_html_())")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+            for _ in range(2)]
+    assert runs[0] == runs[1]
+    ids = re.findall(r'<div id="([^"]+)" class="gategraph-player"', runs[0])
+    assert len(ids) == 2 and ids[0] != ids[1]
+
+
 def test_a_bad_element_id_is_refused():
     player = ran(simple_circuit()).graph.player()
     with pytest.raises(ValueError, match="element_id"):
@@ -362,6 +377,21 @@ def test_the_arrow_keys_step_only_the_player_that_has_the_focus(tmp_path, open_p
     page.keyboard.press("ArrowRight")
     assert state(page, first)[0] == 4 and state(page, second)[0] == 0
     keep_screenshot(page.screenshot(full_page=True), "two-players.png", tmp_path)
+    watched.assert_offline_and_quiet(path.as_uri())
+
+
+def test_even_the_same_piece_twice_on_a_page_makes_two_players(tmp_path, open_page):
+    """Outputs of two kernel sessions may repeat an id: each script still finds its own player."""
+    piece = ran(simple_circuit()).graph.player().html("gg-repeated")
+    path = tmp_path / "twice.html"
+    path.write_text(html_page(piece + piece, "twice"), encoding="utf-8")
+    watched = open_page(path.as_uri())
+    page = watched.page
+    first, second = "[data-gategraph-player] >> nth=0", "[data-gategraph-player] >> nth=1"
+    assert state(page, first)[0] == state(page, second)[0] == 0       # both scripts ran
+    page.click(f'{second} >> [data-action="last"]')
+    assert state(page, second)[0] == 4 and state(page, first)[0] == 0
+    assert len(visible_numbers(page, "grad", second)) == 5 and visible_numbers(page, "grad", first) == []
     watched.assert_offline_and_quiet(path.as_uri())
 
 
