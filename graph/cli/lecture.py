@@ -1,11 +1,15 @@
 """``gategraph lecture``: every worked example of the lecture, its values, gradients and chain-rule table.
 
-``--svg DIR`` also draws each example's graph with its values and gradients.
+``--svg DIR`` also draws each example's graph with its values and gradients; ``--html DIR`` writes a page
+per example that steps through its run gate by gate (`graph.views.player`), and ``DIR/index.html`` linking
+them. Both need a Graphviz engine to lay out the drawings: without one the command says what to install,
+exits 1 and writes nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import re
 import sys
 import textwrap
@@ -30,6 +34,10 @@ def add_parser(commands: Any) -> None:
     lecture.add_argument("--svg", type=Path, metavar="DIR",
                          help="also draw each example's graph with its values and gradients, "
                               'as DIR/NN-title.svg (needs a Graphviz engine: pip install "gategraph[viz]")')
+    lecture.add_argument("--html", type=Path, metavar="DIR",
+                         help="also write a page per example that steps through its forward and backward "
+                              "pass, as DIR/NN-title.html, and DIR/index.html linking them; the pages work "
+                              'offline (needs a Graphviz engine: pip install "gategraph[viz]")')
     lecture.set_defaults(run=run, parser=lecture)
 
 
@@ -39,17 +47,25 @@ def run(args: argparse.Namespace) -> int:
     from ..views.text import format_value
 
     svg_dir: Path | None = args.svg
-    if svg_dir is not None:
+    html_dir: Path | None = args.html
+    folders = {option: folder for option, folder in (("--svg", svg_dir), ("--html", html_dir)) if folder}
+    if folders:
         from ..views.draw import INSTALL_HINT, find_engine
 
-        if svg_dir.exists() and not svg_dir.is_dir():
-            args.parser.error(f"--svg {svg_dir}: not a directory")
+        for option, folder in folders.items():
+            if folder.exists() and not folder.is_dir():
+                args.parser.error(f"{option} {folder}: not a directory")
         if find_engine() is None:
-            print("gategraph lecture: --svg needs a Graphviz engine to draw with, and none was found; "
+            print(f"gategraph lecture: {' and '.join(folders)} need{'s' if len(folders) == 1 else ''} a "
+                  "Graphviz engine to draw with, and none was found; "
                   f"install one with: {INSTALL_HINT}", file=sys.stderr)
             return 1
-        svg_dir.mkdir(parents=True, exist_ok=True)
-    for number, example in enumerate(examples(), start=1):
+        for folder in folders.values():
+            folder.mkdir(parents=True, exist_ok=True)
+    pages: list[tuple[str, str, str]] = []  # (file name, title, formula) of each page written
+    all_examples = examples()
+    names = [f"{number:02d}-{slugify(example.title)}" for number, example in enumerate(all_examples, 1)]
+    for number, example in enumerate(all_examples, start=1):
         output, grads = example.run()
         name = example.graph.output.name
         print(f"{example.title}\n  {example.formula}")
@@ -62,5 +78,45 @@ def run(args: argparse.Namespace) -> int:
             path = example.graph.render(svg_dir / f"{number:02d}-{slugify(example.title)}.svg",
                                         title=f"{example.title}: {example.formula}")
             print(f"  drawing    {path}")
+        if html_dir is not None:
+            following = names[number] + ".html" if number < len(names) else None
+            page = html_dir / f"{names[number - 1]}.html"
+            _write_page(example, page, following)
+            pages.append((page.name, example.title, example.formula))
+            print(f"  page       {page}")
         print()
+    if html_dir is not None:
+        index = html_dir / "index.html"
+        _write_index(index, pages)
+        print(f"step-through pages: {index}")
     return 0
+
+
+def _write_page(example: Any, path: Path, following: str | None) -> None:
+    """One example's step-through page, with links to the index and to the next example."""
+    from ..views.player import html_page
+
+    player = example.graph.player(title=f"{example.title}: {example.formula}")
+    links = ['<a href="index.html">↑ all worked examples</a>']
+    if following is not None:
+        links.append(f'<a href="{html.escape(following)}">next example →</a>')
+    nav = f'<nav>{"".join(links)}</nav>\n'
+    path.write_text(html_page(nav + player.html(player.stable_id()), player.page_title()), encoding="utf-8")
+
+
+def _write_index(path: Path, pages: list[tuple[str, str, str]]) -> None:
+    """The index of the step-through pages: one link per worked example, in the lecture's order."""
+    from ..views.player import html_page
+
+    items = "\n".join(f'<li><a href="{html.escape(name)}">{html.escape(title)}</a>: '
+                       f"<code>{html.escape(formula)}</code></li>" for name, title, formula in pages)
+    body = ("<h1>Backpropagation, step by step</h1>\n"
+            "<p>The worked examples of CS231n Lecture 4, one page each. Every page steps through one run: "
+            "the forward pass gate by gate in topological order, then the backward pass in reverse order, "
+            "the chain rule written out in numbers at each gate. Step with the buttons or the arrow keys."
+            "</p>\n"
+            f"<ol>\n{items}\n</ol>\n"
+            "<p><small>Made by <code>gategraph lecture --html</code>. These pages load nothing from the "
+            "network.</small></p>")
+    path.write_text(html_page(body, "gategraph: the lecture's worked examples, step by step"),
+                    encoding="utf-8")

@@ -18,6 +18,7 @@ on the ``PATH``, else the ``graphviz-pure`` program that
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,8 @@ from ..tape import Tape
 from .text import FULL_SIZE, format_value
 from .trace import node_label
 
-__all__ = ["GRAD_COLOR", "VALUE_COLOR", "GraphvizNotFoundError", "find_engine", "render", "run_engine",
-           "to_dot"]
+__all__ = ["GRAD_COLOR", "VALUE_COLOR", "GraphvizNotFoundError", "edge_ids", "find_engine", "render",
+           "run_engine", "to_dot"]
 
 #: Colour of forward values on edges (green, as on the slides).
 VALUE_COLOR = "#1a7f37"
@@ -67,6 +68,27 @@ def _edge_label(value: Any, grad: Any, show_value: bool, show_grad: bool, digits
     if show_grad:
         parts.append(f'<font color="{GRAD_COLOR}">{_value_html(grad, digits)}</font>')
     return f", label=<{'<br/>'.join(parts)}>" if parts else ""
+
+
+def edge_ids(order: Sequence[Node]) -> dict[tuple[Node, int], str]:
+    """The SVG id of every edge `to_dot` draws, by (gate node, input index): ``e0``, ``e1``, ...
+
+    The edge into input ``i`` of a gate node has this id; the edge leaving the
+    output is ``e-output``. `graph.views.player` finds the edges by these ids.
+
+    Examples
+    --------
+    >>> from graph import ComputationalGraph, Input
+    >>> x = Input("x")
+    >>> g = ComputationalGraph((x * x).named("f"))
+    >>> [(node.name, i, eid) for (node, i), eid in edge_ids(g.nodes_topologically_sorted()).items()]
+    [('f', 0, 'e0'), ('f', 1, 'e1')]
+    """
+    ids: dict[tuple[Node, int], str] = {}
+    for node in order:
+        for i in range(len(node.inputs)):
+            ids[node, i] = f"e{len(ids)}"
+    return ids
 
 
 def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4) -> str:
@@ -155,15 +177,14 @@ def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4) -> str:
             lines.append(f'  {nid} [id="{nid}", class="gate", shape={shape}, margin=0.04, width=0.5, '
                          f"label=<{label}>];")
     lines.append("  output [shape=point, style=invis];")
-    edge = 0
+    edges = edge_ids(order)
     for node in order:
         grads = downstream.get(node)
         for i, x in enumerate(node.inputs):
             grad = grads[i] if grads is not None and x.requires_grad else None
             label = _edge_label(values.get(x), grad, x in values, grad is not None, digits)
             classes = f"from-{ids[x]} to-{ids[node]}"
-            lines.append(f'  {ids[x]} -> {ids[node]} [id="e{edge}", class="{classes}"{label}];')
-            edge += 1
+            lines.append(f'  {ids[x]} -> {ids[node]} [id="{edges[node, i]}", class="{classes}"{label}];')
     out = tape.output
     out_grad = tape.grads.get(out) if has_grads else None
     label = _edge_label(values.get(out), out_grad, out in values, out_grad is not None, digits)

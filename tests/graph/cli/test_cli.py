@@ -118,7 +118,7 @@ def test_check_reports_a_wrong_gate():
 
 
 @pytest.mark.parametrize("argv", [[], ["bogus"], ["check", "--seed", "x"], ["lecture", "--nope"],
-                                  ["lecture", "--svg"]])
+                                  ["lecture", "--svg"], ["lecture", "--html"]])
 def test_bad_arguments_exit_2_with_usage(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
@@ -140,3 +140,51 @@ def test_python_dash_m_graph_bad_argument_exits_2_without_traceback():
                           check=False)
     assert done.returncode == 2
     assert "usage: gategraph" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_lecture_html_writes_a_page_per_example_and_an_index_linking_them(tmp_path, capsys):
+    import re
+
+    from graph.lecture import examples
+    from graph.views.draw import find_engine
+
+    if find_engine() is None:
+        pytest.skip('no Graphviz engine installed (pip install "gategraph[viz]")')
+    out_dir = tmp_path / "out" / "html"  # created, parents too
+    assert main(["lecture", "--html", str(out_dir)]) == 0
+    pages = sorted(p.name for p in out_dir.iterdir() if p.name != "index.html")
+    assert len(pages) == len(examples()) and pages[0] == "01-a-simple-circuit.html"
+    index = (out_dir / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'<a href="([^"]+)"', index) == pages
+    first = (out_dir / pages[0]).read_text(encoding="utf-8")
+    assert "data-gategraph-player" in first and 'data-steps="4"' in first
+    assert 'href="index.html"' in first and f'href="{pages[1]}"' in first
+    out = capsys.readouterr().out
+    assert f"page       {out_dir / pages[0]}" in out
+    assert f"step-through pages: {out_dir / 'index.html'}" in out
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    assert main(["lecture", "--html", str(out_dir)]) == 0    # the same pages, byte for byte
+    assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
+
+
+def test_lecture_html_without_an_engine_says_what_to_install_and_writes_nothing(tmp_path, monkeypatch,
+                                                                                   capsys):
+    import graph.views.draw
+
+    monkeypatch.setattr(graph.views.draw, "find_engine", lambda: None)
+    assert main(["lecture", "--html", str(tmp_path / "pages"), "--svg", str(tmp_path / "svg")]) == 1
+    captured = capsys.readouterr()
+    assert "--svg and --html need a Graphviz engine" in captured.err
+    assert 'pip install "gategraph[viz]"' in captured.err and captured.out == ""
+    assert not (tmp_path / "pages").exists() and not (tmp_path / "svg").exists()
+
+
+def test_lecture_html_onto_a_file_is_a_usage_error(tmp_path, capsys):
+    target = tmp_path / "taken.html"
+    target.write_text("")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["lecture", "--html", str(target)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: gategraph lecture") and f"--html {target}: not a directory" in err
+    assert target.read_text() == ""
