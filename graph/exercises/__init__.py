@@ -12,7 +12,9 @@ This package builds on the engine and the gates; nothing there imports it.
 """
 
 from .check import check
+from .engine import check_engine
+from .network import check_network
 from .trials import Labels
 from .verdict import ENGINE_MISTAKES, MISTAKES, Verdict
 
-__all__ = ["ENGINE_MISTAKES", "MISTAKES", "Labels", "Verdict", "check"]
+__all__ = ["ENGINE_MISTAKES", "MISTAKES", "Labels", "Verdict", "check", "check_engine", "check_network"]

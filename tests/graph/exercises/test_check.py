@@ -94,7 +94,7 @@ class DividesByZero(Multiply):
     """Crashes in backward."""
 
     def backward(self, dout):
-        return self.y * dout / 0, self.x * dout  # noqa: the crash under test
+        return self.y * dout / 0, self.x * dout
 
 
 class KeepsNothing(Gate):
@@ -125,7 +125,7 @@ class ForgetsToReturn(Sigmoid):
     """backward computes, and returns nothing."""
 
     def backward(self, dout):
-        self.local * dout  # noqa: B018 (the mistake under test)
+        self.local * dout
 
 
 class NoUnbroadcast(Add):
@@ -305,7 +305,8 @@ MISTAKE_CASES = [
     (NegatedSigmoid, Sigmoid, None, "wrong-sign", ["sign of dx", "(1 - σ(x)) σ(x)"]),
     (ForgetsTheTwo, SquaredNorm, None, "wrong-scale", ["0.5 times the right one", "the 2 of a square"]),
     (MeanOfTheWrongCount, Mean, [(4,)], "wrong-scale", ["0.8 times the right one"]),
-    (TransposedDb, MatMul, [(3, 3), (3, 3)], "transposed", ["transpose of the right one", "is the right db["]),
+    (TransposedDb, MatMul, [(3, 3), (3, 3)], "transposed",
+     ["transpose of the right one", "is the right db["]),
     (TransposedDb, MatMul, [(3, 4), (4, 2)], "transposed", ["db of shape (2, 4), but b has shape (4, 2)"]),
     (KeepsTheFirstInputs, Multiply, None, "stale-cache", ["gradient at the first forward's inputs"]),
     (KeepsTheFirstOutput, Sigmoid, None, "stale-cache", ["returned the first one's output"]),
@@ -343,7 +344,8 @@ def test_the_message_quotes_the_numbers_of_the_worst_element():
     text = verdict.message
     for part in ["For x = ", "y = ", "dout = ", "your dx = ", "the right dx = "]:
         assert part in text, text
-    x, y, dout = (float(text.split(f"{name} = ")[1].split(",")[0].split(" ")[0]) for name in ("x", "y", "dout"))
+    x, y, dout = (float(text.split(f"{name} = ")[1].split(",")[0].split(" ")[0])
+                  for name in ("x", "y", "dout"))
     yours = float(text.split("your dx = ")[1].split(" ")[0])
     right = float(text.split("the right dx = ")[1].rstrip(".").split(".\n")[0].split(" ")[0].rstrip("."))
     assert yours == pytest.approx(x * dout, rel=1e-3)        # x·dout: the gradient of y
@@ -400,7 +402,8 @@ class RaisesKeyError(Sigmoid):
 
 
 @pytest.mark.parametrize("gate, reference, mistake", [
-    (ReturnsText, Sigmoid, "wrong"), (TakesOneInput, Multiply, "crashed"), (NeedsAnArgument, Scale(-1), "crashed"),
+    (ReturnsText, Sigmoid, "wrong"), (TakesOneInput, Multiply, "crashed"),
+    (NeedsAnArgument, Scale(-1), "crashed"),
     (RaisesKeyError, Sigmoid, "crashed"),
 ])
 def test_a_wrong_gate_never_raises(gate, reference, mistake):
