@@ -447,7 +447,8 @@ class _Diagnosis:
         got, right = (seen.out, rnd.out) if q == OUT else (seen.grads[q], rnd.grads[q])
         idx = worst(got, right)
         what = self._quantity(q)
-        at = f"{what}[{', '.join(map(str, idx))}]" if idx else what
+        label = "output" if q == OUT else what  # "your output = 3", "your dx[1, 2] = 3"
+        at = f"{label}[{', '.join(map(str, idx))}]" if idx else label
         mine, theirs = fmt(element(got, idx)), fmt(element(right, idx))
         where = f"For {self._context(rnd, idx, shape_of(right), dout=q != OUT)}"
         method = "forward" if q == OUT else "backward"
@@ -491,7 +492,7 @@ class _Diagnosis:
                     "never reuse or add to an earlier result.")
         else:
             text = (f"`{self.subject}.{method}` computes {what} wrong. {where}, your {at} = {mine}; "
-                    f"the right {at} = {theirs} (the largest difference of all elements).{also}")
+                    f"the right {at} = {theirs}{' (the largest difference)' if idx else ''}.{also}")
             hint = self._rule_hint()
         return self._say(mistake, text, hint)
 

@@ -250,7 +250,7 @@ class _Circuit:
                  if x is twin and d is not None]
         what = "the upstream gradient of gate" if node.gate is not None else "the gradient of input"
         if len(parts) > 1 and any(close(got, d) for _, d in parts):
-            terms = " + ".join(f"{fmt(d)} (from {user!r})" for user, d in parts)
+            terms = _sum_of(parts)
             return self._say("assigns-at-fork", (
                 f"{node.name!r} fans out to {len(parts)} gates, so its gradient is the sum "
                 f"{terms} = {fmt(right)}; your backward kept only {fmt(got)}, one of them."),
@@ -260,3 +260,15 @@ class _Circuit:
                          "each gate's backward gets the gradient of its own node (summed over its uses), "
                          "and its results go to its inputs in order: "
                          "`zip(node.inputs, gate.backward(dout))`.")
+
+
+def _sum_of(parts: list[tuple[str | None, Any]]) -> str:
+    """The terms of a sum as text, each with its gate: ``1.58 (from 'xpy') - 0.04 (from 'sigx')``."""
+    text = ""
+    for user, value in parts:
+        number = fmt(value)
+        if text:
+            number = f"- {number[1:]}" if number.startswith("-") else f"+ {number}"
+            text += " "
+        text += f"{number} (from {user!r})"
+    return text

@@ -179,4 +179,4 @@ class _Say:
             return self("wrong-scale",
                         f"Your {what} is {fmt(c)} times the engine's everywhere{why}: {numbers}.", hint)
         return self("wrong", f"Your {what} differs from the engine's: {numbers} "
-                    "(the largest difference of all elements).", hint)
+                    "(the largest difference).", hint)
