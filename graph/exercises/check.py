@@ -105,8 +105,8 @@ def check(gate: Gate | type[Gate], reference: Gate | type[Gate], *, shapes: Any 
     if isinstance(gate, type):
         learner, crash = attempt(f"{subject}()", gate)
         if crash is not None:
-            hint = "" if crash.not_implemented else (
-                "Pass an instance if your gate needs arguments: `check(MyScale(-1), Scale(-1))`.")
+            hint = ("pass an instance if your gate needs arguments: `check(MyScale(-1), Scale(-1))`."
+                    if isinstance(crash.error, TypeError) else "")
             return crash_verdict(crash, subject, hint)
     else:
         learner = gate
@@ -571,9 +571,14 @@ class _Diagnosis:
 
     def _crash_hint(self, crash: Crash) -> str:
         error = crash.error
-        if isinstance(error, AttributeError) and isinstance(getattr(error, "obj", None), Gate):
+        if not isinstance(error, AttributeError):
+            return self._rule_hint()
+        if isinstance(error.obj, Gate):
             return (f"backward can only use what forward kept: store it on self in forward "
                     f"(`self.{error.name} = ...`), the lecture's \"must keep these around\".")
+        if isinstance(error.obj, float):
+            return ("a scalar input is a Python float, as on the lecture's slides: `np.shape(x)`, "
+                    "`np.exp(x)` and the like work for numbers and arrays alike.")
         return self._rule_hint()
 
     def _passed(self) -> Verdict:

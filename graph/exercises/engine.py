@@ -174,7 +174,8 @@ class _Circuit:
                              "forward runs every gate, in topological order: `for node in nodes`.")
         right = self.tape.values[self.twin[self.example.graph.output]]
         if numeric_problem(value, "") is not None or not close(value, right):
-            return self._say("wrong", f"forward returned {fmt(value)}; the output's value is {fmt(right)}.",
+            got = fmt(value) if numeric_problem(value, "") is None else f"a {type(value).__name__}"
+            return self._say("wrong", f"forward returned {got}; the output's value is {fmt(right)}.",
                              "forward returns the value of the output node, the last in topological order.")
         return None
 

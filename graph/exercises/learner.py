@@ -108,8 +108,8 @@ _LIBRARY = _library_dirs()
 
 
 def _is_learners(filename: str) -> bool:
-    if filename.startswith("<") and filename != "<string>" and not filename.startswith("<ipython-input"):
-        return False  # <frozen importlib...>, <__array_function__ internals>: never the learner's
+    if filename.startswith("<"):  # code without a file: a doctest, exec, an old IPython cell ... but
+        return not filename.startswith("<frozen") and "internals>" not in filename  # not Python's own
     return not os.path.realpath(filename).startswith(_LIBRARY)
 
 

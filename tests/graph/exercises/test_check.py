@@ -455,3 +455,21 @@ def test_the_html_escapes_what_the_learner_wrote():
     page = verdict._repr_html_()
     assert "<script>" not in page and "<b>bold</b>" not in page
     assert "<code>a &lt; b</code>" in page and "X&lt;script&gt;" in page
+
+
+class ArraysOnly(Gate):
+    """Works for arrays only: the lecture's scalars are Python floats."""
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return 2.0 * x
+
+    def backward(self, dout):
+        return (2.0 * dout,)
+
+
+def test_code_for_arrays_only_is_told_that_scalars_are_floats():
+    verdict = check(ArraysOnly, Scale(2))
+    assert verdict.mistake == "crashed"
+    assert "'float' object has no attribute 'shape'" in verdict.message and "`np.shape(x)`" in verdict.message
+    assert "`self.x_shape = x.shape`" in verdict.message  # the learner's own line

@@ -199,3 +199,17 @@ def test_the_fork_message_adds_up_the_lecture_numbers():
 
 def test_only_the_given_circuits_are_run():
     assert check_engine(AssignsAtForks, circuits=[simple_circuit]).ok  # no fork there
+
+
+class ReturnsEveryValue(Engine):
+    """forward returns the dict of values instead of the output's value."""
+
+    def forward(self, feed):
+        super().forward(feed)
+        return self.values
+
+
+def test_a_forward_that_returns_something_else_than_the_output_value():
+    verdict = check_engine(ReturnsEveryValue)
+    assert verdict.mistake == "wrong"
+    assert "forward returned a dict; the output's value is -12" in verdict.message
