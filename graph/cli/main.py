@@ -13,11 +13,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import check, lecture, train
+from . import check, exercises, lecture, train
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (lecture, check, train)
+COMMANDS = (lecture, check, train, exercises)
 
 
 def build_parser() -> argparse.ArgumentParser:

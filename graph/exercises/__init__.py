@@ -1,0 +1,20 @@
+"""Exercises: assignment notebooks, and checkers that name the mistake instead of printing an error size.
+
+`check` runs a learner's gate against a correct one and returns a `Verdict`:
+passed, or one mistake of `MISTAKES` explained with numbers and a hint in the
+lecture's words. `check_engine` does the same for a hand-written
+``ComputationalGraph`` (the lecture's two loops, `ENGINE_MISTAKES`), and
+`check_network` for the 2-layer network's backward written by hand. The
+notebooks that use them ship in this package (`graph.exercises.assignments`);
+``gategraph exercises DIR`` writes the student versions.
+
+This package builds on the engine and the gates; nothing there imports it.
+"""
+
+from .check import check
+from .engine import check_engine
+from .network import check_network
+from .trials import Labels
+from .verdict import ENGINE_MISTAKES, MISTAKES, Verdict
+
+__all__ = ["ENGINE_MISTAKES", "MISTAKES", "Labels", "Verdict", "check", "check_engine", "check_network"]
