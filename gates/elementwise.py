@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .base import Gate, Kept, broadcasting, shape_of, unbroadcast
+from .arithmetic import _constant
+from .base import Gate, Kept, as_real, broadcasting, shape_of, unbroadcast
 
 __all__ = ["ELU", "Exp", "LeakyReLU", "Log", "Max", "ReLU", "Sigmoid", "Tanh"]
 
@@ -31,6 +32,7 @@ class Exp(Gate):
     out = Kept()
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         self.out = np.exp(x)
         return self.out
 
@@ -54,6 +56,7 @@ class Log(Gate):
     x = Kept()
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         self.x = x
         return np.log(x)
 
@@ -84,6 +87,7 @@ class Sigmoid(Gate):
     local = Kept()
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         e = np.exp(-np.abs(x))
         self.local = e / (1.0 + e) ** 2
         return (np.where(np.greater_equal(x, 0), 1.0, e) / (1.0 + e))[()]
@@ -108,6 +112,7 @@ class Tanh(Gate):
     out = Kept()
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         self.out = np.tanh(x)
         return self.out
 
@@ -133,6 +138,7 @@ class ReLU(Gate):
     open = Kept()
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         self.open = x > 0  # where the gradient may pass
         if type(x) is float:  # a Python float: plain Python, many times faster than a ufunc
             return 0.0 if x <= 0 else x  # (nan stays nan, as np.maximum keeps it)
@@ -160,9 +166,10 @@ class LeakyReLU(Gate):
     positive = Kept()
 
     def __init__(self, alpha: float = 0.01) -> None:
-        self.alpha = alpha
+        self.alpha = _constant("LeakyReLU", alpha)
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         self.positive = np.greater(x, 0)
         return np.where(self.positive, x, self.alpha * x)[()]
 
@@ -195,9 +202,10 @@ class ELU(Gate):
     local = Kept()
 
     def __init__(self, alpha: float = 1.0) -> None:
-        self.alpha = alpha
+        self.alpha = _constant("ELU", alpha)
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         e = np.exp(np.minimum(x, 0))                   # exp(x) where x <= 0, 1 elsewhere
         positive = np.greater(x, 0)
         self.local = np.where(positive, 1.0, self.alpha * e)[()]
@@ -233,6 +241,7 @@ class Max(Gate):
     x_wins, tie, x_shape, y_shape = Kept(), Kept(), Kept(), Kept()
 
     def forward(self, x: Any, y: Any) -> Any:
+        x, y = as_real(self, x, 0), as_real(self, y, 1)
         out = broadcasting(self, np.maximum, x, y)   # nan wins, as in numpy
         self.x_shape, self.y_shape = shape_of(x), shape_of(y)
         self.x_wins, self.tie = x > y, x == y

@@ -6,11 +6,12 @@ variable always has that variable's shape.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .base import Gate, Kept, ShapeError
+from .base import Gate, Kept, ShapeError, as_real
 
 __all__ = ["MatMul", "Mean", "SquaredNorm", "Sum"]
 
@@ -48,7 +49,7 @@ class MatMul(Gate):
     a, b = Kept(), Kept()
 
     def forward(self, a: Any, b: Any) -> Any:
-        a, b = np.asarray(a), np.asarray(b)
+        a, b = np.asarray(as_real(self, a, 0)), np.asarray(as_real(self, b, 1))
         for i, v in enumerate((a, b)):
             if v.ndim not in (1, 2):
                 raise ShapeError(f"input {i} has shape {v.shape}: "
@@ -63,7 +64,7 @@ class MatMul(Gate):
         a, b = self.a, self.b
         a2 = a if a.ndim == 2 else a[np.newaxis, :]      # (N, D)
         b2 = b if b.ndim == 2 else b[:, np.newaxis]      # (D, M)
-        dout2 = np.reshape(dout, (a2.shape[0], b2.shape[1]))
+        dout2 = np.reshape(dout, (a2.shape[0], b2.shape[1])).astype(np.result_type(dout, a, b), copy=False)
         da = (dout2 @ b2.T).reshape(a.shape) if needs_input_grad[0] else None
         db = (a2.T @ dout2).reshape(b.shape) if needs_input_grad[1] else None
         return da, db
@@ -87,6 +88,7 @@ class SquaredNorm(Gate):
     q = Kept()
 
     def forward(self, q: Any) -> Any:
+        q = as_real(self, q)
         self.q = q
         return np.sum(np.square(q))
 
@@ -94,11 +96,32 @@ class SquaredNorm(Gate):
         return (2.0 * self.q * dout,)
 
 
-def _spread(dout: Any, axis: int | tuple[int, ...] | None, shape: tuple[int, ...]) -> Any:
-    """Copy ``dout`` back over the axes a reduction removed: a fresh array of ``shape``."""
+def _spread(dout: Any, axis: int | tuple[int, ...] | None, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+    """Copy ``dout`` back over the axes a reduction removed: a fresh array of ``shape``.
+
+    Its dtype is the input's ``dtype`` promoted with ``dout``'s, a Python float
+    counting for nothing: a float16 input gets a float16 gradient from ``dout = 1.0``.
+    """
     if axis is not None:
         dout = np.expand_dims(dout, axis)
-    return np.broadcast_to(dout, shape).copy()[()]
+    return np.broadcast_to(dout, shape).astype(np.result_type(dout, dtype))[()]
+
+
+def _axis(gate: Gate, axis: Any) -> Any:
+    """``axis`` if it is None, an int or a tuple of ints, else a `TypeError` naming the gate."""
+    ints = axis if isinstance(axis, tuple) else (axis,)
+    if axis is not None and not all(isinstance(i, (int, np.integer)) and type(i) is not bool for i in ints):
+        raise TypeError(f"{type(gate).__name__}: axis must be None, an int or a tuple of ints, got {axis!r}")
+    return axis
+
+
+def _reduce(gate: Gate, reduction: Callable[..., Any], x: Any, axis: Any) -> Any:
+    """``reduction(x, axis=axis)``, or a `ShapeError` naming the gate when ``axis`` does not fit ``x``."""
+    try:
+        return reduction(x, axis=axis)
+    except ValueError as exc:  # numpy's AxisError, or an axis given twice
+        raise ShapeError(f"axis {axis!r} does not fit input 0 of shape {np.shape(x)}: {exc}",
+                         gate=gate) from None
 
 
 class Sum(Gate):
@@ -122,17 +145,18 @@ class Sum(Gate):
     """
 
     symbol = "Σ"
-    x_shape = Kept()
+    x_shape, dtype = Kept(), Kept()
 
     def __init__(self, axis: int | tuple[int, ...] | None = None) -> None:
-        self.axis = axis
+        self.axis = _axis(self, axis)
 
     def forward(self, x: Any) -> Any:
-        self.x_shape = np.shape(x)
-        return np.sum(x, axis=self.axis)
+        x = as_real(self, x)
+        self.x_shape, self.dtype = np.shape(x), np.result_type(x)
+        return _reduce(self, np.sum, x, self.axis)
 
     def backward(self, dout: Any) -> tuple[Any]:
-        return (_spread(dout, self.axis, self.x_shape),)
+        return (_spread(dout, self.axis, self.x_shape, self.dtype),)
 
     def __repr__(self) -> str:
         return f"Sum(axis={self.axis!r})"
@@ -156,19 +180,20 @@ class Mean(Gate):
     """
 
     symbol = "mean"
-    x_shape, n = Kept(), Kept()
+    x_shape, n, dtype = Kept(), Kept(), Kept()
 
     def __init__(self, axis: int | tuple[int, ...] | None = None) -> None:
-        self.axis = axis
+        self.axis = _axis(self, axis)
 
     def forward(self, x: Any) -> Any:
-        out = np.mean(x, axis=self.axis)
-        self.x_shape = np.shape(x)
+        x = as_real(self, x)
+        out = _reduce(self, np.mean, x, self.axis)
+        self.x_shape, self.dtype = np.shape(x), np.result_type(x)
         self.n = np.size(x) // max(np.size(out), 1)
         return out
 
     def backward(self, dout: Any) -> tuple[Any]:
-        return (_spread(np.divide(dout, max(self.n, 1)), self.axis, self.x_shape),)
+        return (_spread(dout, self.axis, self.x_shape, self.dtype) / max(self.n, 1),)
 
     def __repr__(self) -> str:
         return f"Mean(axis={self.axis!r})"

@@ -9,14 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from .base import Gate, Kept, ShapeError
+from .base import Gate, Kept, ShapeError, as_real
 
 __all__ = ["SVMLoss", "SoftmaxCrossEntropy"]
 
 
 def _check_scores_and_labels(gate: Gate, scores: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
     """Return ``scores`` and ``labels`` as arrays, or say exactly what is wrong with them."""
-    scores, labels = np.asarray(scores), np.asarray(labels)
+    scores, labels = np.asarray(as_real(gate, scores, 0)), np.asarray(labels)
     kind = type(gate).__name__
     if scores.ndim != 2 or scores.shape[1] == 0:
         raise ShapeError(f"input 0 (scores) must be 2-D (N, C) with C >= 1 classes, got shape {scores.shape}",
