@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     svg_dir: Path | None = args.svg
     if svg_dir is not None:
         from ..views.draw import INSTALL_HINT, find_engine
+        from .paths import PathError, writable_directory
 
         if svg_dir.exists() and not svg_dir.is_dir():
             args.parser.error(f"--svg {svg_dir}: not a directory")
@@ -48,7 +49,10 @@ def run(args: argparse.Namespace) -> int:
             print("gategraph lecture: --svg needs a Graphviz engine to draw with, and none was found; "
                   f"install one with: {INSTALL_HINT}", file=sys.stderr)
             return 1
-        svg_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            writable_directory(svg_dir)
+        except PathError as exc:
+            args.parser.error(f"argument --svg: {exc}")
     for number, example in enumerate(examples(), start=1):
         output, grads = example.run()
         name = example.graph.output.name
