@@ -102,7 +102,7 @@ def _spread(dout: Any, axis: int | tuple[int, ...] | None, shape: tuple[int, ...
     Its dtype is the input's ``dtype`` promoted with ``dout``'s, a Python float
     counting for nothing: a float16 input gets a float16 gradient from ``dout = 1.0``.
     """
-    if axis is not None:
+    if axis is not None and shape:  # (numpy lets a 0-d input take axis 0, and removes nothing)
         dout = np.expand_dims(dout, axis)
     return np.broadcast_to(dout, shape).astype(np.result_type(dout, dtype))[()]
 
@@ -118,7 +118,7 @@ def _axis(gate: Gate, axis: Any) -> Any:
 def _reduce(gate: Gate, reduction: Callable[..., Any], x: Any, axis: Any) -> Any:
     """``reduction(x, axis=axis)``, or a `ShapeError` naming the gate when ``axis`` does not fit ``x``."""
     try:
-        return reduction(x, axis=axis)
+        return reduction(np.asarray(x), axis=axis)  # (as an array: numpy lets a Python float take axis=0)
     except ValueError as exc:  # numpy's AxisError, or an axis given twice
         raise ShapeError(f"axis {axis!r} does not fit input 0 of shape {np.shape(x)}: {exc}",
                          gate=gate) from None
