@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -39,9 +40,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (see the module's docstring)."""
     args = build_parser().parse_args(argv)
     command = f"gategraph {args.command}"
+    if isinstance(sys.stdout, io.TextIOWrapper):  # an output that cannot show σ or → shows '?' instead
+        sys.stdout.reconfigure(errors="replace")
     try:
         status: int = args.run(args)
-        sys.stdout.flush()  # here, where a full disk can still be reported, not at exit
+        if sys.stdout is not None:  # (None when started with standard output closed)
+            sys.stdout.flush()  # here, where a full disk can still be reported, not at exit
     except BrokenPipeError:  # the reader went away (gategraph lecture | head): stop quietly
         _drop_stdout()
         return 1

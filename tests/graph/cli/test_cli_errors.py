@@ -203,3 +203,18 @@ def test_ctrl_c_during_train_leaves_an_earlier_save_as_it_was(tmp_path) -> None:
     done = _interrupt_training(["--save", str(path)])
     assert done.returncode == 130 and "(the file there is left as it was)" in done.stderr
     assert path.read_bytes() == b"an earlier network" and os.listdir(tmp_path) == ["net.npz"]
+
+
+# ---------------------------------------------------------------------------- odd outputs
+
+def test_standard_output_closed_is_no_error() -> None:
+    done = subprocess.run([sys.executable, "-m", "graph", "check"], stderr=subprocess.PIPE, text=True,
+                          check=False, preexec_fn=lambda: os.close(1))
+    assert done.returncode == 0 and done.stderr == ""
+
+
+def test_an_output_that_cannot_show_the_symbols_shows_question_marks() -> None:
+    done = subprocess.run([sys.executable, "-m", "graph", "lecture"], capture_output=True, check=False,
+                          env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert done.returncode == 0 and done.stderr == b""
+    assert b"downstream = local ? upstream" in done.stdout
