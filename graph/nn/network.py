@@ -24,6 +24,7 @@ array([[0.],
 from __future__ import annotations
 
 import itertools
+import math
 import os
 from collections.abc import Sequence
 from typing import Any, cast
@@ -153,6 +154,9 @@ class Network:
     """
 
     def __init__(self, sizes: Sequence[int], activation: str = "relu", *, seed: int = 0) -> None:
+        if isinstance(sizes, str) or not all(isinstance(n, (int, np.integer)) and type(n) is not bool
+                                              for n in sizes):
+            raise TypeError(f"Network: sizes must be whole numbers [D, ..., C], got {sizes!r}")
         sizes = [int(n) for n in sizes]
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"Network: sizes must be [D, ..., C], at least two numbers >= 1, got {sizes}")
@@ -289,8 +293,8 @@ class Network:
         """
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; the losses are {', '.join(LOSSES)}")
-        if not reg >= 0:
-            raise ValueError(f"reg must be >= 0, got {reg}")
+        if not isinstance(reg, (int, float, np.integer, np.floating)) or not 0 <= reg < math.inf:
+            raise ValueError(f"reg must be >= 0 and finite, got {reg!r}")
         y = Input("y", shape=(None,), requires_grad=False)
         _, scores = self._layers()
         data_loss = LOSSES[loss]()(scores, y, name="data_loss" if reg else "loss")

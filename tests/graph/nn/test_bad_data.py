@@ -95,3 +95,15 @@ def test_the_progress_bar_shows_each_epochs_mean_loss(spiral_data, monkeypatch) 
     assert shown == [round(float(v), 3) for v in history.epoch_loss()]
     last_batches = history.loss[history.steps_per_epoch - 1::history.steps_per_epoch]
     assert shown != [round(v, 3) for v in last_batches]  # (what the bar showed before)
+
+
+@pytest.mark.parametrize("sizes", [[2.5, 3], [2, True], "23", [2, "3"], [2, 3.0]])
+def test_sizes_that_are_not_whole_numbers_are_a_type_error_never_truncated(sizes) -> None:
+    with pytest.raises(TypeError, match="Network: sizes must be whole numbers"):
+        Network(sizes)  # (before: [2.5, 3] became 2 → 3, and "23" became 2 → 3)
+
+
+@pytest.mark.parametrize("reg", [np.inf, np.nan, -1.0, "a"])
+def test_an_l2_strength_that_is_not_a_finite_number_is_a_value_error(reg) -> None:
+    with pytest.raises(ValueError, match="reg must be >= 0 and finite"):
+        Network([2, 3]).training_graph(reg=reg)
