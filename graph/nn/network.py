@@ -154,8 +154,7 @@ class Network:
     """
 
     def __init__(self, sizes: Sequence[int], activation: str = "relu", *, seed: int = 0) -> None:
-        if isinstance(sizes, str) or not all(isinstance(n, (int, np.integer)) and type(n) is not bool
-                                              for n in sizes):
+        if not all(isinstance(n, (int, np.integer)) and type(n) is not bool for n in sizes):  # ("23": no)
             raise TypeError(f"Network: sizes must be whole numbers [D, ..., C], got {sizes!r}")
         sizes = [int(n) for n in sizes]
         if len(sizes) < 2 or min(sizes) < 1:
