@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from graph import Dataset, Network, load_dataset, train
+from graph import SGD, Dataset, Network, Parameter, ShapeError, load_dataset, train
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +107,12 @@ def test_sizes_that_are_not_whole_numbers_are_a_type_error_never_truncated(sizes
 def test_an_l2_strength_that_is_not_a_finite_number_is_a_value_error(reg) -> None:
     with pytest.raises(ValueError, match="reg must be >= 0 and finite"):
         Network([2, 3]).training_graph(reg=reg)
+
+
+def test_an_sgd_step_with_a_gradient_of_another_shape_is_a_shape_error() -> None:
+    W = Parameter("W", np.zeros((2, 3)))
+    optimizer = SGD([W], lr=0.1)
+    for bad in [np.ones(3), np.ones((1, 3)), np.ones((3, 2)), 1.0]:
+        with pytest.raises(ShapeError, match=r"SGD: the gradient of 'W' has shape .*, expected \(2, 3\)"):
+            optimizer.step({"W": bad})  # (before: broadcast into every row)
+    np.testing.assert_array_equal(W.value, np.zeros((2, 3)))
