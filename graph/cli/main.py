@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _drop_stdout() -> None:
     """Point standard output at the null device: nothing fails again when Python flushes it at exit."""
-    with contextlib.suppress(OSError, ValueError):  # (no file descriptor: a test's captured stdout)
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # (no descriptor: a captured stdout)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 

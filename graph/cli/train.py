@@ -123,8 +123,7 @@ def run(args: argparse.Namespace) -> int:
         print(net)
         print(f"{args.loss} loss + L2 {recipe.reg:g}; SGD: {epochs} epochs of minibatches of "
               f"{recipe.batch_size}, lr {lr:g} x {recipe.lr_decay:g} per epoch, "
-              f"momentum {recipe.momentum:g}; seed {args.seed}")
-        sys.stdout.flush()  # the header shows before training starts, even through a pipe
+              f"momentum {recipe.momentum:g}; seed {args.seed}", flush=True)  # shown before training starts
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, once
             history = train(net, data, epochs=epochs, batch_size=recipe.batch_size, lr=lr,
                             momentum=recipe.momentum, lr_decay=recipe.lr_decay, reg=recipe.reg,
