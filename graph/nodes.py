@@ -200,15 +200,16 @@ class Input(Node):
     def accept(self, value: Any) -> Any:
         """Check ``value`` against this input and return the graph's own copy of it (see ``copy``).
 
-        Integer and boolean feeds become float64 when a gradient is required;
-        a 0-d feed becomes a scalar.
+        Integer (of any size) and boolean feeds become float64 when a gradient
+        is required; a 0-d feed becomes a scalar.
 
         Raises
         ------
         TypeError
             For strings, objects and complex values.
         FeedError
-            For a shape that does not match ``shape``.
+            For a shape that does not match ``shape``, a ragged nested list, or
+            an integer that does not fit (beyond 64 bits in integer data).
         """
         given = value
         value = as_value(value, f"input {self.name!r}", to_float=self.requires_grad, copy=self.copy)
