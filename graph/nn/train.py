@@ -194,8 +194,8 @@ def train(net: Network, data: Dataset, *, epochs: int = 10, batch_size: int = 64
     ------
     ValueError
         When a split is empty, its ``X`` and ``y`` differ in length, ``X``
-        holds nan or inf (said so, with the first such row), or a parameter
-        of ``net`` does.
+        holds nan or inf (said so, with the first such row) or a parameter of
+        ``net`` does, or ``y`` holds anything but the network's classes.
     FloatingPointError
         When the loss becomes infinite or nan from finite data (a learning rate
         too large).
@@ -213,8 +213,8 @@ def train(net: Network, data: Dataset, *, epochs: int = 10, batch_size: int = 64
         raise ValueError(f"train: epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
     if patience is not None and patience < 1:
         raise ValueError(f"train: patience must be >= 1 or None, got {patience}")
-    _check_split("training", data.X_train, data.y_train)
-    _check_split("validation", data.X_val, data.y_val)
+    _check_split("training", data.X_train, data.y_train, net.sizes[-1])
+    _check_split("validation", data.X_val, data.y_val, net.sizes[-1])
     for name, param in net.parameters.items():
         if not np.isfinite(param.value).all():
             raise ValueError(f"train: the network's parameter {name!r} holds nan or inf values; "
@@ -268,8 +268,8 @@ def train(net: Network, data: Dataset, *, epochs: int = 10, batch_size: int = 64
     return history
 
 
-def _check_split(split: str, X: Any, y: Any) -> None:
-    """Refuse a split that cannot be trained on or evaluated, saying why: empty, ragged, or not finite."""
+def _check_split(split: str, X: Any, y: Any, num_classes: int) -> None:
+    """Refuse a split that cannot be trained on or evaluated, saying why: empty, nan or inf, bad labels."""
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim != 2 or y.ndim != 1:
         raise ValueError(f"train: the {split} split must be X (N, D) and y (N,), "
@@ -284,3 +284,9 @@ def _check_split(split: str, X: Any, y: Any) -> None:
         row = int(np.argmax(bad.any(axis=1)))
         raise ValueError(f"train: the {split} data X hold {int(bad.sum())} nan or inf value(s) "
                          f"(first in row {row}); remove or impute them before training")
+    if y.dtype.kind not in "iu":
+        raise ValueError(f"train: the {split} labels y must be integers, got dtype {y.dtype}")
+    if (outside := (y < 0) | (y >= num_classes)).any():
+        row = int(np.argmax(outside))
+        raise ValueError(f"train: the {split} labels y hold {y[row]} (row {row}), but the network has "
+                         f"{num_classes} classes, 0..{num_classes - 1}")

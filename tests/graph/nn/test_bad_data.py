@@ -116,3 +116,15 @@ def test_an_sgd_step_with_a_gradient_of_another_shape_is_a_shape_error() -> None
         with pytest.raises(ShapeError, match=r"SGD: the gradient of 'W' has shape .*, expected \(2, 3\)"):
             optimizer.step({"W": bad})  # (before: broadcast into every row)
     np.testing.assert_array_equal(W.value, np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize(("y", "message"), [
+    (lambda y: y.astype(float), "the training labels y must be integers, got dtype float64"),
+    (lambda y: np.where(np.arange(len(y)) == 4, 3, y), r"the training labels y hold 3 \(row 4\), but the "
+                                                         r"network has 3 classes, 0\.\.2"),
+    (lambda y: np.where(np.arange(len(y)) == 0, -1, y), r"hold -1 \(row 0\)"),
+])
+def test_labels_that_are_not_the_networks_classes_are_a_value_error_naming_the_row(spiral_data, y,
+                                                                                    message) -> None:
+    with pytest.raises(ValueError, match=message):
+        train(Network([2, 3]), _with(spiral_data, y_train=y(spiral_data.y_train)), epochs=1, progress=False)
