@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Gate, Kept, ShapeError, broadcasting, shape_of, unbroadcast
+from .base import Gate, Kept, ShapeError, as_real, broadcasting, shape_of, unbroadcast
 from .code import Code, Shapes
 
 __all__ = [
@@ -38,6 +38,7 @@ class Add(Gate):
     x_shape, y_shape = Kept(), Kept()
 
     def forward(self, x: Any, y: Any) -> Any:
+        x, y = as_real(self, x, 0), as_real(self, y, 1)
         self.x_shape, self.y_shape = shape_of(x), shape_of(y)
         return broadcasting(self, operator.add, x, y)
 
@@ -67,6 +68,7 @@ class Subtract(Gate):
     x_shape, y_shape = Kept(), Kept()
 
     def forward(self, x: Any, y: Any) -> Any:
+        x, y = as_real(self, x, 0), as_real(self, y, 1)
         self.x_shape, self.y_shape = shape_of(x), shape_of(y)
         return broadcasting(self, operator.sub, x, y)
 
@@ -95,6 +97,7 @@ class Multiply(Gate):
     x, y = Kept(), Kept()
 
     def forward(self, x: Any, y: Any) -> Any:
+        x, y = as_real(self, x, 0), as_real(self, y, 1)
         self.x, self.y = x, y
         return broadcasting(self, operator.mul, x, y)
 
@@ -125,6 +128,7 @@ class Divide(Gate):
     x, y = Kept(), Kept()
 
     def forward(self, x: Any, y: Any) -> Any:
+        x, y = as_real(self, x, 0), as_real(self, y, 1)
         self.x, self.y = x, y
         return broadcasting(self, np.divide, x, y)
 
@@ -179,6 +183,7 @@ class Scale(Gate):
         self.symbol = f"*{self.c:g}"
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         self.x_shape = shape_of(x)
         return self.c * x
 
@@ -208,6 +213,7 @@ class Negate(Gate):
     x_shape = Kept()
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         self.x_shape = shape_of(x)
         return -x
 
@@ -239,6 +245,7 @@ class AddConstant(Gate):
         self.symbol = f"+{self.c:g}"
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         self.x_shape = shape_of(x)
         return x + self.c
 
@@ -270,6 +277,7 @@ class Reciprocal(Gate):
     out = Kept()
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         self.out = np.divide(1.0, x)
         return self.out
 
@@ -303,6 +311,7 @@ class Power(Gate):
         self.symbol = f"**{self.p:g}"
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         self.x = x
         return np.power(x, self.p)
 

@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ForwardFirstError", "Gate", "Kept", "ShapeError", "broadcasting", "shape_of", "unbroadcast"]
+__all__ = [
+    "ForwardFirstError", "Gate", "Kept", "ShapeError", "as_real", "broadcasting", "shape_of", "unbroadcast",
+]
 
 
 class ShapeError(ValueError):
@@ -170,6 +172,56 @@ def shape_of(x: Any) -> tuple[int, ...]:
         return ()
     shape = getattr(x, "shape", None)
     return np.shape(x) if shape is None else shape
+
+
+def as_real(gate: Gate, x: Any, index: int = 0) -> Any:
+    """Input ``index`` of ``gate`` as gates compute on it: a float or an array of floats.
+
+    Floats and float arrays pass unchanged (float16 and float32 stay so).
+    Integers and booleans become float64, so that every gate computes in
+    floating point: ``True + True`` is 2, not ``True``, and int8 cannot wrap
+    around. Lists become arrays, so that ``+`` adds instead of concatenating.
+    Anything else is an error naming the gate and the input.
+
+    Raises
+    ------
+    TypeError
+        For strings, None, objects, complex numbers, dates, and arrays of them.
+    ShapeError
+        For a ragged nested list.
+    ValueError
+        For a Python integer too large for a float.
+
+    Examples
+    --------
+    >>> as_real(Gate(), 2.5), as_real(Gate(), 3), as_real(Gate(), [True, False])
+    (2.5, 3.0, array([1., 0.]))
+    >>> as_real(Gate(), "a", 1)
+    Traceback (most recent call last):
+      ...
+    TypeError: Gate: input 1 must be real numbers (floats, ints or bools, or arrays of them), got str 'a'
+    """
+    if type(x) is float or ((type(x) is np.ndarray or isinstance(x, np.floating)) and x.dtype.kind == "f"):
+        return x
+    if isinstance(x, int):  # a Python int or bool
+        try:
+            return float(x)
+        except OverflowError:
+            raise ValueError(f"{type(gate).__name__}: input {index} is an integer of {x.bit_length()} bits, "
+                             "too large for a float") from None
+    try:
+        array = np.asarray(x)
+    except ValueError as exc:  # a ragged nested list
+        raise ShapeError(f"input {index} is not an array of numbers: {exc}", gate=gate) from None
+    kind = array.dtype.kind
+    if kind in "biu":
+        array = array.astype(np.float64)
+    elif kind != "f":
+        got = f"{type(x).__name__} of dtype {array.dtype}" if isinstance(x, np.ndarray) else \
+            f"{type(x).__name__} {x!r:.40}"
+        raise TypeError(f"{type(gate).__name__}: input {index} must be real numbers "
+                        f"(floats, ints or bools, or arrays of them), got {got}")
+    return array if array.ndim else array[()]
 
 
 def broadcasting(gate: Gate, op: Callable[[Any, Any], Any], x: Any, y: Any) -> Any:

@@ -59,6 +59,9 @@ class Code:
     inplace_backward : str
         The first input's gradient, written into the array of ``{dout}``: what a
         compiler may use when nothing else holds that gradient.
+    converts : bool
+        Whether the code turns integer and boolean inputs into floats itself, as
+        ``forward`` does (`gates.base.as_real`); if not, a compiler does it first.
 
     Examples
     --------
@@ -79,3 +82,4 @@ class Code:
     scalar: Code | None = None
     inplace: str = ""
     inplace_backward: str = ""
+    converts: bool = False

@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .base import Gate, Kept, broadcasting, shape_of, unbroadcast
+from .arithmetic import _constant
+from .base import Gate, Kept, as_real, broadcasting, shape_of, unbroadcast
 from .code import Code, Shapes
 
 __all__ = ["ELU", "Exp", "LeakyReLU", "Log", "Max", "ReLU", "Sigmoid", "Tanh"]
@@ -32,6 +33,7 @@ class Exp(Gate):
     out = Kept()
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         self.out = np.exp(x)
         return self.out
 
@@ -59,6 +61,7 @@ class Log(Gate):
     x = Kept()
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         self.x = x
         return np.log(x)
 
@@ -93,6 +96,7 @@ class Sigmoid(Gate):
     local = Kept()
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         e = np.exp(-np.abs(x))
         self.local = e / (1.0 + e) ** 2
         return (np.where(np.greater_equal(x, 0), 1.0, e) / (1.0 + e))[()]
@@ -126,6 +130,7 @@ class Tanh(Gate):
     out = Kept()
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         self.out = np.tanh(x)
         return self.out
 
@@ -155,6 +160,7 @@ class ReLU(Gate):
     open = Kept()
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         self.open = x > 0  # where the gradient may pass
         if type(x) is float:  # a Python float: plain Python, many times faster than a ufunc
             return 0.0 if x <= 0 else x  # (nan stays nan, as np.maximum keeps it)
@@ -189,9 +195,10 @@ class LeakyReLU(Gate):
     positive = Kept()
 
     def __init__(self, alpha: float = 0.01) -> None:
-        self.alpha = alpha
+        self.alpha = _constant("LeakyReLU", alpha)
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         self.positive = np.greater(x, 0)
         return np.where(self.positive, x, self.alpha * x)[()]
 
@@ -232,9 +239,10 @@ class ELU(Gate):
     local = Kept()
 
     def __init__(self, alpha: float = 1.0) -> None:
-        self.alpha = alpha
+        self.alpha = _constant("ELU", alpha)
 
     def forward(self, x: Any) -> Any:
+        x = as_real(self, x)
         e = np.exp(np.minimum(x, 0))                   # exp(x) where x <= 0, 1 elsewhere
         positive = np.greater(x, 0)
         self.local = np.where(positive, 1.0, self.alpha * e)[()]
@@ -281,6 +289,7 @@ class Max(Gate):
     x_wins, tie, x_shape, y_shape = Kept(), Kept(), Kept(), Kept()
 
     def forward(self, x: Any, y: Any) -> Any:
+        x, y = as_real(self, x, 0), as_real(self, y, 1)
         out = broadcasting(self, np.maximum, x, y)   # nan wins, as in numpy
         self.x_shape, self.y_shape = shape_of(x), shape_of(y)
         self.x_wins, self.tie = x > y, x == y

@@ -6,11 +6,12 @@ variable always has that variable's shape.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .base import Gate, Kept, ShapeError
+from .base import Gate, Kept, ShapeError, as_real
 from .code import Code, Shapes
 
 __all__ = ["MatMul", "Mean", "SquaredNorm", "Sum"]
@@ -49,7 +50,7 @@ class MatMul(Gate):
     a, b = Kept(), Kept()
 
     def forward(self, a: Any, b: Any) -> Any:
-        a, b = np.asarray(a), np.asarray(b)
+        a, b = np.asarray(as_real(self, a, 0)), np.asarray(as_real(self, b, 1))
         for i, v in enumerate((a, b)):
             if v.ndim not in (1, 2):
                 raise ShapeError(f"input {i} has shape {v.shape}: "
@@ -64,7 +65,7 @@ class MatMul(Gate):
         a, b = self.a, self.b
         a2 = a if a.ndim == 2 else a[np.newaxis, :]      # (N, D)
         b2 = b if b.ndim == 2 else b[:, np.newaxis]      # (D, M)
-        dout2 = np.reshape(dout, (a2.shape[0], b2.shape[1]))
+        dout2 = np.reshape(dout, (a2.shape[0], b2.shape[1])).astype(np.result_type(dout, a, b), copy=False)
         da = (dout2 @ b2.T).reshape(a.shape) if needs_input_grad[0] else None
         db = (a2.T @ dout2).reshape(b.shape) if needs_input_grad[1] else None
         return da, db
@@ -74,8 +75,10 @@ class MatMul(Gate):
         if all(shape is not None and len(shape) == 2 for shape in shapes):  # the lecture's case
             return Code(forward, ("{dout} @ {b}.T", "{a}.T @ {dout}"))
         return Code(forward + "\n{_a2}, {_b2} = np.atleast_2d({a}), np.reshape({b}, (np.shape({b})[0], -1))",
-                    ("np.reshape(np.reshape({dout}, (len({_a2}), -1)) @ {_b2}.T, np.shape({a}))",
-                     "np.reshape({_a2}.T @ np.reshape({dout}, (len({_a2}), -1)), np.shape({b}))"))
+                    ("np.reshape({_dout2} @ {_b2}.T, np.shape({a}))",
+                     "np.reshape({_a2}.T @ {_dout2}, np.shape({b}))"),
+                    prelude="{_dout2} = np.reshape({dout}, (len({_a2}), -1)).astype("
+                            "np.result_type({dout}, {a}, {b}), copy=False)")
 
 
 class SquaredNorm(Gate):
@@ -96,6 +99,7 @@ class SquaredNorm(Gate):
     q = Kept()
 
     def forward(self, q: Any) -> Any:
+        q = as_real(self, q)
         self.q = q
         return np.sum(np.square(q))
 
@@ -111,19 +115,39 @@ def _shape_text(shape: tuple[int, ...] | None, value: str) -> str:
     return repr(shape) if shape is not None else f"np.shape({value})"
 
 
-def spread(dout: Any, axis: int | tuple[int, ...] | None, shape: tuple[int, ...]) -> Any:
+def spread(dout: Any, axis: int | tuple[int, ...] | None, shape: tuple[int, ...], dtype: np.dtype) -> Any:
     """Copy ``dout`` back over the axes a reduction removed: a fresh array of ``shape``.
+
+    Its dtype is the input's ``dtype`` promoted with ``dout``'s, a Python float
+    counting for nothing: a float16 input gets a float16 gradient from ``dout = 1.0``.
 
     Examples
     --------
-    >>> spread(np.array([1.0, 2.0]), 0, (3, 2))
+    >>> spread(np.array([1.0, 2.0]), 0, (3, 2), np.dtype(np.float64))
     array([[1., 2.],
            [1., 2.],
            [1., 2.]])
     """
-    if axis is not None:
+    if axis is not None and shape:  # (numpy lets a 0-d input take axis 0, and removes nothing)
         dout = np.expand_dims(dout, axis)
-    return np.broadcast_to(dout, shape).copy()[()]
+    return np.broadcast_to(dout, shape).astype(np.result_type(dout, dtype))[()]
+
+
+def _axis(gate: Gate, axis: Any) -> Any:
+    """``axis`` if it is None, an int or a tuple of ints, else a `TypeError` naming the gate."""
+    ints = axis if isinstance(axis, tuple) else (axis,)
+    if axis is not None and not all(isinstance(i, (int, np.integer)) and type(i) is not bool for i in ints):
+        raise TypeError(f"{type(gate).__name__}: axis must be None, an int or a tuple of ints, got {axis!r}")
+    return axis
+
+
+def reduced(gate: Gate, reduction: Callable[..., Any], x: Any, axis: Any) -> Any:
+    """``reduction(x, axis=axis)``, or a `ShapeError` naming the gate when ``axis`` does not fit ``x``."""
+    try:
+        return reduction(np.asarray(x), axis=axis)  # (as an array: numpy lets a Python float take axis=0)
+    except ValueError as exc:  # numpy's AxisError, or an axis given twice
+        raise ShapeError(f"axis {axis!r} does not fit input 0 of shape {np.shape(x)}: {exc}",
+                         gate=gate) from None
 
 
 class Sum(Gate):
@@ -147,21 +171,23 @@ class Sum(Gate):
     """
 
     symbol = "Σ"
-    x_shape = Kept()
+    x_shape, dtype = Kept(), Kept()
 
     def __init__(self, axis: int | tuple[int, ...] | None = None) -> None:
-        self.axis = axis
+        self.axis = _axis(self, axis)
 
     def forward(self, x: Any) -> Any:
-        self.x_shape = np.shape(x)
-        return np.sum(x, axis=self.axis)
+        x = as_real(self, x)
+        self.x_shape, self.dtype = np.shape(x), np.result_type(x)
+        return reduced(self, np.sum, x, self.axis)
 
     def backward(self, dout: Any) -> tuple[Any]:
-        return (spread(dout, self.axis, self.x_shape),)
+        return (spread(dout, self.axis, self.x_shape, self.dtype),)
 
     def code(self, shapes: Shapes) -> Code:
-        return Code(f"{{out}} = np.sum({{x}}, axis={self.axis!r})",
-                    (f"spread({{dout}}, {self.axis!r}, {_shape_text(shapes[0], '{x}')})",))
+        return Code(f"{{_dtype}} = np.result_type({{x}})\n"
+                    f"{{out}} = reduced({{gate}}, np.sum, {{x}}, {self.axis!r})",
+                    (f"spread({{dout}}, {self.axis!r}, {_shape_text(shapes[0], '{x}')}, {{_dtype}})",))
 
     def __repr__(self) -> str:
         return f"Sum(axis={self.axis!r})"
@@ -185,25 +211,27 @@ class Mean(Gate):
     """
 
     symbol = "mean"
-    x_shape, n = Kept(), Kept()
+    x_shape, n, dtype = Kept(), Kept(), Kept()
 
     def __init__(self, axis: int | tuple[int, ...] | None = None) -> None:
-        self.axis = axis
+        self.axis = _axis(self, axis)
 
     def forward(self, x: Any) -> Any:
-        out = np.mean(x, axis=self.axis)
-        self.x_shape = np.shape(x)
+        x = as_real(self, x)
+        out = reduced(self, np.mean, x, self.axis)
+        self.x_shape, self.dtype = np.shape(x), np.result_type(x)
         self.n = np.size(x) // max(np.size(out), 1)
         return out
 
     def backward(self, dout: Any) -> tuple[Any]:
-        return (spread(np.divide(dout, max(self.n, 1)), self.axis, self.x_shape),)
+        return (spread(dout, self.axis, self.x_shape, self.dtype) / max(self.n, 1),)
 
     def code(self, shapes: Shapes) -> Code:
         shape = _shape_text(shapes[0], "{x}")
-        return Code(f"{{out}} = np.mean({{x}}, axis={self.axis!r})\n"
+        return Code(f"{{_dtype}} = np.result_type({{x}})\n"
+                    f"{{out}} = reduced({{gate}}, np.mean, {{x}}, {self.axis!r})\n"
                     f"{{_n}} = max(np.size({{x}}) // max(np.size({{out}}), 1), 1)",
-                    (f"spread(np.divide({{dout}}, {{_n}}), {self.axis!r}, {shape})",))
+                    (f"spread({{dout}}, {self.axis!r}, {shape}, {{_dtype}}) / {{_n}}",))
 
     def __repr__(self) -> str:
         return f"Mean(axis={self.axis!r})"

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Gate, Kept, ShapeError
+from .base import Gate, Kept, ShapeError, as_real
 from .code import Code, Shapes
 
 __all__ = ["SVMLoss", "SoftmaxCrossEntropy"]
@@ -17,7 +17,7 @@ __all__ = ["SVMLoss", "SoftmaxCrossEntropy"]
 
 def check_scores_and_labels(gate: Gate, scores: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
     """Return ``scores`` and ``labels`` as arrays, or say exactly what is wrong with them."""
-    scores, labels = np.asarray(scores), np.asarray(labels)
+    scores, labels = np.asarray(as_real(gate, scores, 0)), np.asarray(labels)
     kind = type(gate).__name__
     if scores.ndim != 2 or scores.shape[1] == 0:
         raise ShapeError(f"input 0 (scores) must be 2-D (N, C) with C >= 1 classes, got shape {scores.shape}",
@@ -83,7 +83,7 @@ class SoftmaxCrossEntropy(Gate):
                     ("{_ds}", None),
                     prelude="{_ds} = {_probs}.copy()\n"
                             "{_ds}[{_rows}, {_y}] -= 1.0\n"
-                            "{_ds} *= np.divide({dout}, max(len({_y}), 1))")
+                            "{_ds} *= np.divide({dout}, max(len({_y}), 1))", converts=True)
 
 
 class SVMLoss(Gate):
@@ -133,4 +133,4 @@ class SVMLoss(Gate):
                     ("{_ds}", None),
                     prelude="{_ds} = {_positive}.astype({_margins}.dtype)\n"
                             "{_ds}[{_rows}, {_y}] = -{_positive}.sum(axis=1)\n"
-                            "{_ds} *= np.divide({dout}, max(len({_y}), 1))")
+                            "{_ds} *= np.divide({dout}, max(len({_y}), 1))", converts=True)

@@ -57,7 +57,7 @@ import numpy as np
 
 from gates import Gate, unbroadcast
 from gates.code import Code
-from gates.linalg import spread
+from gates.linalg import reduced, spread
 from gates.losses import check_scores_and_labels
 
 from .errors import ForwardFirstError, GraphError
@@ -296,7 +296,7 @@ class _Plan:
 
 #: Names the generated code uses besides its own variables.
 _NAMESPACE: dict[str, Any] = {
-    "np": np, "math": math, "unbroadcast": unbroadcast, "spread": spread,
+    "np": np, "math": math, "unbroadcast": unbroadcast, "spread": spread, "reduced": reduced,
     "check_scores_and_labels": check_scores_and_labels, "checked_value": checked_value,
     "checked_count": checked_count, "checked_gradient": checked_gradient,
 }
@@ -442,6 +442,13 @@ class _Writer:
                 self.codes[node] = node.gate.code(in_shapes)  # type: ignore[union-attr]
                 if "{gate}" in self.codes[node].forward:
                     self.objects[f"gate_{self.names[node]}"] = node.gate
+        # integers and booleans a gate computes on as floats (gates.base.as_real): converted first
+        self.reals: dict[tuple[Node, int], str] = {}
+        for node, code in self.codes.items():
+            for i, x in enumerate(node.inputs):
+                shape = shapes[x]
+                if not code.converts and shape is not None and np.dtype(shape[1]).kind in "biu":
+                    self.reals[node, i] = self._identifier(f"{self.names[x]}_real")
 
     def _identifier(self, name: str) -> str:
         """``name`` made a Python identifier no other variable has: ``X·W1`` gives ``X_W1``."""
@@ -477,7 +484,8 @@ class _Writer:
         names = self._fills.get(node)
         if names is None:
             names = self._fills[node] = _Names(self.names[node], self.grad_names.get(node, "dout"))
-            names.update(zip(_parameters(node), (self.names[x] for x in node.inputs), strict=False))
+            names.update(zip(_parameters(node), (self.reals.get((node, i), self.names[x])
+                                                  for i, x in enumerate(node.inputs)), strict=False))
         return template.format_map(names)
 
     def _code(self, node: Node, scalar: bool) -> Code:
@@ -502,6 +510,10 @@ class _Writer:
                 lines += self._call_forward(node)
                 continue
             code = self._code(node, scalar)
+            for i, x in enumerate(node.inputs):
+                if (node, i) in self.reals:
+                    lines.append((f"    {self.reals[node, i]} = np.asarray({self.names[x]}, "
+                                  "dtype=np.float64)[()]  # as the gate does: floats, not integers", node))
             template = code.inplace if not scalar and self._may_overwrite(node, code, kept) else code.forward
             for i, line in enumerate(self._fill(template, node).splitlines()):
                 comment = f"{type(node.gate).__name__} {node.name!r}" if i == 0 else ""
@@ -534,6 +546,7 @@ class _Writer:
         """Every name the forward defines, in order: the leaves, then each gate's values."""
         names = [self.names[leaf] for leaf in self.leaves]
         for node in self.gates:
+            names += [self.reals[node, i] for i in range(len(node.inputs)) if (node, i) in self.reals]
             names.append(self.names[node])
             if node in self.codes:
                 out = self.names[node]
@@ -551,18 +564,13 @@ class _Writer:
             if node in self.called:  # its gradients are checked against its inputs' values
                 kept.update(self.names[x] for x in node.inputs)
                 continue
-            out, params = self.names[node], _parameters(node)
             for code in (self.codes[node], self.codes[node].scalar):
                 if code is None:
                     continue
                 wanted = [b for b, x in zip(code.backward, node.inputs, strict=True) if b and x.requires_grad]
                 for key in set().union(_placeholders(code.prelude), *map(_placeholders, wanted)):
-                    if key == "out":
-                        kept.add(out)
-                    elif key.startswith("_"):
-                        kept.add(out + key)
-                    elif key in params:
-                        kept.add(self.names[node.inputs[params.index(key)]])
+                    if key not in ("dout", "gate"):
+                        kept.add(self._fill("{" + key + "}", node))
                 if code.broadcasts:  # gradients summed back to shapes known only at run time
                     kept.update(self.names[x] for x in node.inputs
                                 if self.shapes[x] is None or self.shapes[node] is None)

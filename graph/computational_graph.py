@@ -173,15 +173,16 @@ class ComputationalGraph:
 
     # --- the lecture's two loops -----------------------------------------------------------------
 
-    def forward(self, inputs: Mapping[str, Any] | None = None, **named: Any) -> Any:
+    def forward(self, inputs: Mapping[str, Any] | None = None, /, **named: Any) -> Any:
         """Feed the inputs by name, run every gate's forward in order, return the output.
 
         Parameters
         ----------
         inputs : mapping of str to array_like, optional
-            Values for the graph's `Input` nodes.
+            Values for the graph's `Input` nodes (positional only).
         **named : array_like
-            The same, as keywords: ``g.forward(x=-2, y=5)``.
+            The same, as keywords: ``g.forward(x=-2, y=5)``. Any name may be
+            given so, ``inputs`` included.
 
         Returns
         -------
@@ -266,6 +267,9 @@ class ComputationalGraph:
                             f"(name=value), got {type(inputs).__name__}; "
                             f"this graph's inputs are {sorted(self.inputs)}")
         feed = dict(inputs) if inputs is not None else {}
+        if bad := [key for key in feed if not isinstance(key, str)]:
+            raise FeedError(f"inputs are fed by name, a string; got the key {bad[0]!r} "
+                            f"({type(bad[0]).__name__}); this graph's inputs are {sorted(self.inputs)}")
         if twice := feed.keys() & named.keys():
             raise FeedError(f"input(s) {sorted(twice)} given both in the dict and as keywords")
         feed.update(named)

@@ -200,15 +200,16 @@ class Input(Node):
     def accept(self, value: Any) -> Any:
         """Check ``value`` against this input and return the graph's own copy of it (see ``copy``).
 
-        Integer and boolean feeds become float64 when a gradient is required;
-        a 0-d feed becomes a scalar.
+        Integer (of any size) and boolean feeds become float64 when a gradient
+        is required; a 0-d feed becomes a scalar.
 
         Raises
         ------
         TypeError
             For strings, objects and complex values.
         FeedError
-            For a shape that does not match ``shape``.
+            For a shape that does not match ``shape``, a ragged nested list, or
+            an integer that does not fit (beyond 64 bits in integer data).
         """
         given = value
         value = as_value(value, f"input {self.name!r}", to_float=self.requires_grad, copy=self.copy)
@@ -373,14 +374,15 @@ def as_value(value: Any, what: str, to_float: bool, copy: bool = True) -> Any:
 
     Python floats pass as they are; other values become a numpy array (a numpy
     scalar when 0-d, a Python float when 0-d float64), copied unless ``copy`` is
-    false. With ``to_float``, integers and booleans become float64.
+    false. With ``to_float``, integers (of any size) and booleans become float64.
 
     Raises
     ------
     TypeError
         For strings, objects and complex values, naming ``what``.
     FeedError
-        For ragged nested sequences.
+        For ragged nested sequences, and for integers that do not fit the value's
+        type: beyond 64 bits without ``to_float``, beyond float64's range with it.
     """
     if type(value) is float:  # the common scalar case, immutable: nothing to copy
         return value
@@ -388,6 +390,8 @@ def as_value(value: Any, what: str, to_float: bool, copy: bool = True) -> Any:
         array = np.asarray(value)  # the caller's own array, when it is one
     except ValueError as exc:
         raise FeedError(f"{what}: cannot make an array of it: {exc}") from None
+    if array.dtype == object and array.size and all(type(v) is int for v in array.flat):
+        array = _big_integers(array, what, to_float)  # Python ints beyond 64 bits
     kind = array.dtype.kind
     if kind not in "biuf":
         raise TypeError(f"{what}: expected numbers, got {type(value).__name__} of dtype {array.dtype}")
@@ -398,3 +402,16 @@ def as_value(value: Any, what: str, to_float: bool, copy: bool = True) -> Any:
     if array.ndim == 0:
         return float(array) if array.dtype == np.float64 else array[()]
     return array
+
+
+def _big_integers(array: np.ndarray, what: str, to_float: bool) -> np.ndarray:
+    """Python integers beyond int64 (numpy keeps them as objects): as float64, or a `FeedError`."""
+    big = max(array.flat, key=abs)
+    if not to_float:
+        raise FeedError(f"{what}: the integer {big} does not fit in 64 bits; integer data (labels) must "
+                        "lie in [-2**63, 2**64)")
+    try:
+        return array.astype(np.float64)
+    except OverflowError:
+        raise FeedError(f"{what}: an integer of {big.bit_length()} bits is beyond float64's range "
+                        "(about ±1.8e308)") from None

@@ -130,12 +130,15 @@ def format_table(results: list[CheckResult]) -> str:
 def add_parser(commands: Any) -> None:
     """Add the ``check`` command to the ``gategraph`` parser's subcommands."""
     check = commands.add_parser("check", help="gradient-check every built-in gate")
-    check.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    check.add_argument("--seed", type=int, default=0, metavar="N",
+                       help="seed of the random inputs, >= 0 (default 0)")
     check.set_defaults(run=run, parser=check)
 
 
 def run(args: argparse.Namespace) -> int:
     """Check every gate and print the table; returns 1 if any check failed."""
+    if args.seed < 0:
+        args.parser.error(f"argument --seed: must be >= 0, got {args.seed}")
     results = check_all(seed=args.seed)
     print(format_table(results))
     failed = [r for r in results if not r.passed]

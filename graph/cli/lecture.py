@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     folders = {option: folder for option, folder in (("--svg", svg_dir), ("--html", html_dir)) if folder}
     if folders:
         from ..views.draw import INSTALL_HINT, find_engine
+        from .paths import PathError, writable_directory
 
         for option, folder in folders.items():
             if folder.exists() and not folder.is_dir():
@@ -60,8 +61,11 @@ def run(args: argparse.Namespace) -> int:
                   "Graphviz engine to draw with, and none was found; "
                   f"install one with: {INSTALL_HINT}", file=sys.stderr)
             return 1
-        for folder in folders.values():
-            folder.mkdir(parents=True, exist_ok=True)
+        for option, folder in folders.items():
+            try:
+                writable_directory(folder)
+            except PathError as exc:
+                args.parser.error(f"argument {option}: {exc}")
     pages: list[tuple[str, str, str]] = []  # (file name, title, formula) of each page written
     all_examples = examples()
     names = [f"{number:02d}-{slugify(example.title)}" for number, example in enumerate(all_examples, 1)]

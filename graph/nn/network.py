@@ -24,6 +24,7 @@ array([[0.],
 from __future__ import annotations
 
 import itertools
+import math
 import os
 from collections.abc import Sequence
 from typing import Any, cast
@@ -46,8 +47,9 @@ from gates import (
 
 from ..computational_graph import ComputationalGraph
 from ..nodes import Input, Node, Parameter
+from .files import NpzArchive, write_atomically
 
-__all__ = ["ACTIVATIONS", "LOSSES", "Network", "l2_penalty"]
+__all__ = ["ACTIVATIONS", "LOSSES", "Network", "l2_penalty", "parameter_count"]
 
 #: Activation gates by name, and the initialisation each calls for.
 ACTIVATIONS: dict[str, tuple[type[Gate], str]] = {
@@ -133,6 +135,12 @@ class Network:
     parameters : dict of str to Parameter
         ``{"W1": ..., "b1": ..., ...}``, in layer order.
 
+    Notes
+    -----
+    `forward`, `predict` and `accuracy` may be called from several threads at
+    once: each call is one run of the scores graph, and runs are serialised
+    (`ComputationalGraph`, Notes). Train a network from one thread at a time.
+
     Examples
     --------
     >>> net = Network([2, 100, 3], seed=0)
@@ -146,6 +154,8 @@ class Network:
     """
 
     def __init__(self, sizes: Sequence[int], activation: str = "relu", *, seed: int = 0) -> None:
+        if not all(isinstance(n, (int, np.integer)) and type(n) is not bool for n in sizes):  # ("23": no)
+            raise TypeError(f"Network: sizes must be whole numbers [D, ..., C], got {sizes!r}")
         sizes = [int(n) for n in sizes]
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"Network: sizes must be [D, ..., C], at least two numbers >= 1, got {sizes}")
@@ -212,13 +222,43 @@ class Network:
         return scores
 
     def predict(self, X: Any) -> np.ndarray:
-        """The predicted class of each row of ``X: (N, D)``: the index of its highest score, ``(N,)``."""
-        labels: np.ndarray = np.argmax(self.forward(X), axis=1)
+        """The predicted class of each row of ``X: (N, D)``: the index of its highest score, ``(N,)``.
+
+        Raises
+        ------
+        ValueError
+            When a row's scores are nan (from nan or inf in ``X`` or in the
+            parameters): such a row has no highest score.
+        """
+        scores = self.forward(X)
+        undefined = np.isnan(scores).any(axis=1)
+        if undefined.any():
+            rows = np.flatnonzero(undefined)
+            raise ValueError(f"Network.predict: the scores of {len(rows)} row(s) of X are nan (first: row "
+                             f"{rows[0]}), so they have no predicted class; X or the parameters hold "
+                             "nan or inf")
+        labels: np.ndarray = np.argmax(scores, axis=1)
         return labels
 
     def accuracy(self, X: Any, y: Any) -> float:
-        """The fraction of rows of ``X: (N, D)`` whose predicted class is ``y: (N,)``."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        """The fraction of rows of ``X: (N, D)`` whose predicted class is ``y: (N,)``, integer labels.
+
+        Raises
+        ------
+        ValueError
+            When ``y`` is not a vector of integer labels, one per row of ``X``,
+            or there are no rows.
+        """
+        y = np.asarray(y)
+        if y.ndim != 1 or y.dtype.kind not in "iu":
+            raise ValueError(f"Network.accuracy: y must be a vector of integer labels, shape (N,), "
+                             f"got shape {y.shape} of dtype {y.dtype}")
+        predicted = self.predict(X)
+        if len(predicted) != len(y):
+            raise ValueError(f"Network.accuracy: X has {len(predicted)} rows but y has {len(y)} labels")
+        if not len(y):
+            raise ValueError("Network.accuracy: X and y are empty; the accuracy of no examples is undefined")
+        return float(np.mean(predicted == y))
 
     def training_graph(self, loss: str = "softmax", reg: float = 0.0) -> ComputationalGraph:
         """The graph of the training objective: data loss plus L2 penalty on the weights.
@@ -252,8 +292,8 @@ class Network:
         """
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; the losses are {', '.join(LOSSES)}")
-        if not reg >= 0:
-            raise ValueError(f"reg must be >= 0, got {reg}")
+        if not isinstance(reg, (int, float, np.integer, np.floating)) or not 0 <= reg < math.inf:
+            raise ValueError(f"reg must be >= 0 and finite, got {reg!r}")
         y = Input("y", shape=(None,), requires_grad=False)
         _, scores = self._layers()
         data_loss = LOSSES[loss]()(scores, y, name="data_loss" if reg else "loss")
@@ -266,22 +306,38 @@ class Network:
 
         The file holds plain arrays only (no pickles): ``W1``, ``b1``, ..., plus
         ``sizes`` and ``activation``. It is written at ``path`` exactly (no
-        ``.npz`` is added). `load` reads it back.
+        ``.npz`` is added), atomically: into a temporary file beside it, then
+        renamed into place, so that a failure (a full disk) leaves any previous
+        file at ``path`` as it was. `load` reads it back.
+
+        Raises
+        ------
+        OSError
+            When the file cannot be written (``path`` a directory, no space, ...).
         """
         arrays: dict[str, Any] = {"sizes": np.array(self.sizes, dtype=np.int64),
                                   "activation": np.array(self.activation),
                                   **{name: p.value for name, p in self.parameters.items()}}
-        with open(path, "wb") as file:
-            np.savez(file, **arrays)
+        write_atomically(path, lambda file: np.savez(file, **arrays))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Network:
         """A network read from a file that `save` wrote; it predicts exactly as the saved one.
 
+        Everything the file claims is checked before anything is allocated: that it
+        is an ``.npz`` archive, that it holds exactly ``sizes``, ``activation``
+        and the parameters those sizes call for, with those shapes, and that
+        its members hold the data their headers announce. Nothing in the file
+        is executed (no pickles).
+
         Raises
         ------
         ValueError
-            If the file is not a saved network, or a parameter's shape is wrong.
+            Naming the file and what is wrong with it, if it is not a network
+            that `save` wrote (random bytes, a ``.npy``, a truncated file,
+            missing or extra arrays, sizes that its arrays do not match, ...).
+        OSError
+            If the file cannot be read (missing, a directory, ...).
 
         Examples
         --------
@@ -293,19 +349,30 @@ class Network:
         >>> bool(np.array_equal(Network.load(path).forward(X), net.forward(X)))
         True
         """
-        with np.load(path, allow_pickle=False) as data:
-            missing = {"sizes", "activation"} - set(data.files)
-            if missing:
-                raise ValueError(f"{os.fspath(path)!r} is not a saved Network: it lacks {sorted(missing)}")
-            net = cls(data["sizes"].tolist(), str(data["activation"]))
-            for name, param in net.parameters.items():
-                if name not in data.files:
-                    raise ValueError(f"{os.fspath(path)!r}: parameter {name!r} is missing")
-                value = data[name]
-                if value.shape != param.value.shape:
-                    raise ValueError(f"{os.fspath(path)!r}: parameter {name!r} has shape {value.shape}, "
-                                     f"expected {param.value.shape}")
-                param.value = value.astype(np.float64)
+        with NpzArchive(path) as archive:
+            sizes, activation = _saved_architecture(archive)
+            expected: dict[str, tuple[int, ...]] = {}
+            for k, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes), start=1):
+                expected[f"W{k}"], expected[f"b{k}"] = (fan_in, fan_out), (fan_out,)
+            held = archive.headers.keys() - {"sizes", "activation"}
+            layout = f"(a network of sizes {sizes} has {', '.join(expected)})"
+            if missing := [name for name in expected if name not in held]:
+                which = ", ".join(map(repr, missing))
+                raise archive.error(f"parameter {which} is missing {layout}" if len(missing) == 1
+                                    else f"parameters {which} are missing {layout}")
+            if extra := sorted(held - expected.keys()):
+                raise archive.error(f"unexpected array(s) {', '.join(map(repr, extra))} {layout}")
+            for name, shape in expected.items():
+                header = archive.headers[name]
+                if header.shape != shape:
+                    raise archive.error(f"parameter {name!r} has shape {header.shape}, expected {shape} "
+                                        f"for sizes {sizes}")
+                if header.dtype.kind not in "iuf":
+                    raise archive.error(f"parameter {name!r} holds {header.dtype} values, not numbers")
+            values = {name: archive.read(name) for name in expected}  # sizes now vouched for by the data
+        net = cls(sizes, activation)
+        for name, param in net.parameters.items():
+            param.value = values[name].astype(np.float64)
         return net
 
     def __str__(self) -> str:
@@ -313,3 +380,34 @@ class Network:
 
     def __repr__(self) -> str:
         return f"Network({list(self.sizes)}, activation={self.activation!r})"
+
+
+def parameter_count(sizes: Sequence[int]) -> int:
+    """The number of weights and biases of a network of ``sizes``, without building it.
+
+    >>> parameter_count([3, 4, 2]), parameter_count([3, 4, 4, 1])   # the lecture's two networks
+    (26, 41)
+    """
+    return sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes))
+
+
+def _saved_architecture(archive: NpzArchive) -> tuple[list[int], str]:
+    """The ``sizes`` and ``activation`` a saved network's archive holds, checked."""
+    headers = archive.headers
+    if missing := sorted({"sizes", "activation"} - headers.keys()):
+        raise archive.error(f"not a saved Network: it lacks {missing}")
+    sizes_header, activation_header = headers["sizes"], headers["activation"]
+    if len(sizes_header.shape) != 1 or sizes_header.dtype.kind not in "iu" or sizes_header.shape[0] < 2:
+        raise archive.error(f"'sizes' must be at least two integers, got {sizes_header.dtype} of shape "
+                            f"{sizes_header.shape}")
+    sizes = [int(n) for n in archive.read("sizes")]
+    if min(sizes) < 1:
+        raise archive.error(f"'sizes' must all be >= 1, got {sizes}")
+    if activation_header.shape != () or activation_header.dtype.kind != "U":
+        raise archive.error(f"'activation' must be one string, got {activation_header.dtype} of shape "
+                            f"{activation_header.shape}")
+    activation = str(archive.read("activation")[()])
+    if activation not in ACTIVATIONS:
+        raise archive.error(f"unknown activation {activation!r}; "
+                            f"the activations are {', '.join(ACTIVATIONS)}")
+    return sizes, activation

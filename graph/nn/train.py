@@ -192,8 +192,13 @@ def train(net: Network, data: Dataset, *, epochs: int = 10, batch_size: int = 64
 
     Raises
     ------
+    ValueError
+        When a split is empty, its ``X`` and ``y`` differ in length, ``X``
+        holds nan or inf (said so, with the first such row) or a parameter of
+        ``net`` does, or ``y`` holds anything but the network's classes.
     FloatingPointError
-        When the loss becomes infinite or nan (a learning rate too large).
+        When the loss becomes infinite or nan from finite data (a learning rate
+        too large).
 
     Examples
     --------
@@ -208,6 +213,12 @@ def train(net: Network, data: Dataset, *, epochs: int = 10, batch_size: int = 64
         raise ValueError(f"train: epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
     if patience is not None and patience < 1:
         raise ValueError(f"train: patience must be >= 1 or None, got {patience}")
+    _check_split("training", data.X_train, data.y_train, net.sizes[-1])
+    _check_split("validation", data.X_val, data.y_val, net.sizes[-1])
+    for name, param in net.parameters.items():
+        if not np.isfinite(param.value).all():
+            raise ValueError(f"train: the network's parameter {name!r} holds nan or inf values; "
+                             "start from a network with finite parameters")
     objective = net.training_graph(loss, reg)
     optimizer = SGD(net.parameters, lr=lr, momentum=momentum, lr_decay=lr_decay)
     rng = np.random.default_rng(seed)
@@ -222,6 +233,7 @@ def train(net: Network, data: Dataset, *, epochs: int = 10, batch_size: int = 64
         for epoch in range(1, epochs + 1):
             history.lr.append(optimizer.lr)
             order = rng.permutation(n)
+            epoch_losses: list[float] = []
             for start in range(0, n, batch_size):
                 rows = order[start:start + batch_size]
                 loss_value = objective.forward(X=X[rows], y=y[rows])
@@ -230,6 +242,7 @@ def train(net: Network, data: Dataset, *, epochs: int = 10, batch_size: int = 64
                         f"training diverged: the loss became {loss_value} in epoch {epoch}; "
                         f"try a smaller learning rate than {lr:g}")
                 history.loss.append(loss_value)
+                epoch_losses.append(loss_value)
                 optimizer.step(objective.backward())
             optimizer.decay()
             history.train_accuracy.append(net.accuracy(X, y))
@@ -239,7 +252,7 @@ def train(net: Network, data: Dataset, *, epochs: int = 10, batch_size: int = 64
                 if patience is not None:
                     best = {name: p.value.copy() for name, p in net.parameters.items()}
             if bar is not None:
-                bar.set_postfix(refresh=False, loss=f"{history.loss[-1]:.3f}",
+                bar.set_postfix(refresh=False, loss=f"{np.mean(epoch_losses):.3f}",  # the epoch's mean
                                 train=f"{history.train_accuracy[-1]:.3f}",
                                 val=f"{history.val_accuracy[-1]:.3f}")
                 bar.update(1)
@@ -253,3 +266,27 @@ def train(net: Network, data: Dataset, *, epochs: int = 10, batch_size: int = 64
         for name, p in net.parameters.items():
             p.value = best[name]
     return history
+
+
+def _check_split(split: str, X: Any, y: Any, num_classes: int) -> None:
+    """Refuse a split that cannot be trained on or evaluated, saying why: empty, nan or inf, bad labels."""
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim != 2 or y.ndim != 1:
+        raise ValueError(f"train: the {split} split must be X (N, D) and y (N,), "
+                         f"got X {X.shape} and y {y.shape}")
+    if len(X) != len(y):
+        raise ValueError(f"train: the {split} split has {len(X)} rows of X but {len(y)} labels in y")
+    if not len(y):
+        raise ValueError(f"train: the {split} split is empty (0 examples); "
+                         f"training needs at least one example in each split")
+    if X.dtype.kind in "fc" and not np.isfinite(X).all():
+        bad = ~np.isfinite(X)
+        row = int(np.argmax(bad.any(axis=1)))
+        raise ValueError(f"train: the {split} data X hold {int(bad.sum())} nan or inf value(s) "
+                         f"(first in row {row}); remove or impute them before training")
+    if y.dtype.kind not in "iu":
+        raise ValueError(f"train: the {split} labels y must be integers, got dtype {y.dtype}")
+    if (outside := (y < 0) | (y >= num_classes)).any():
+        row = int(np.argmax(outside))
+        raise ValueError(f"train: the {split} labels y hold {y[row]} (row {row}), but the network has "
+                         f"{num_classes} classes, 0..{num_classes - 1}")

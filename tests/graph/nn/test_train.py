@@ -187,7 +187,7 @@ def test_options_and_save(capsys, tmp_path):
     (["--lr", "0"], "argument --lr: must be a finite number > 0"),
     (["--lr", "-0.5"], "argument --lr: must be"), (["--lr", "nan"], "argument --lr: must be"),
     (["--lr", "inf"], "argument --lr: must be"),
-    (["--hidden", "-1"], "argument --hidden: must be >= 0"),
+    (["--hidden", "-1"], "argument --hidden: each hidden layer needs >= 1 unit"),
     (["--seed", "-1"], "argument --seed: must be >= 0"),
     (["--dataset", "mnist"], "argument --dataset: invalid choice"),
     (["--activation", "softplus"], "argument --activation: invalid choice"),
@@ -217,11 +217,14 @@ def test_a_diverging_run_exits_1(capsys):
     assert "training diverged" in err and "smaller learning rate" in err and "Traceback" not in err
 
 
-def test_cannot_save_exits_1(capsys, tmp_path):
-    target = tmp_path / "a directory"
-    target.mkdir()
-    assert main(["train", "--epochs", "1", "--save", str(target)]) == 1
-    assert "cannot save to" in capsys.readouterr().err
+def test_a_save_that_fails_after_training_exits_1(capsys, tmp_path, monkeypatch):
+    def disk_full(self, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Network, "save", disk_full)
+    assert main(["train", "--epochs", "1", "--save", str(tmp_path / "net.npz")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot save to" in err and "No space left on device" in err and "Traceback" not in err
 
 
 def test_python_dash_m_graph_train_prints_no_bar_off_a_terminal():

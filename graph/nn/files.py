@@ -1,0 +1,225 @@
+"""Network files: written atomically, and read only after every claim they make has been checked.
+
+A saved `Network` is an ``.npz`` archive: a zip of ``.npy`` arrays, written by
+numpy. `write_atomically` writes it to a temporary file beside the target and
+renames it into place, so that a failure (a full disk, a crash) leaves the
+previous file as it was. `NpzArchive` reads one: it refuses anything that is not
+such an archive, with a message that says what the file is instead, and reads
+each array's header before its data, so that a caller can check shapes against
+each other, and a small file that claims huge arrays, before anything is
+allocated. Nothing in a file is ever executed: no pickles.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import secrets
+import stat
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, Any
+
+import numpy as np
+
+__all__ = ["ArrayHeader", "NpzArchive", "write_atomically"]
+
+#: Deflate never expands data more than about 1032 times; a member claiming more is forged.
+_MAX_DEFLATE_RATIO = 1100
+
+#: The readers of the ``.npy`` header versions that numpy writes for plain arrays.
+_HEADER_READERS: dict[tuple[int, int], Callable[[Any], tuple[tuple[int, ...], bool, np.dtype]]] = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+
+
+def write_atomically(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> None:
+    """Call ``write(file)`` on a new file, then put it in place of ``path`` in one step.
+
+    The file is written beside ``path`` under a temporary name, flushed to disk
+    and renamed over ``path`` (`os.replace`); if anything fails, the temporary
+    file is removed and ``path`` is left as it was. A symbolic link is followed:
+    the file it points to is replaced. The new file gets the old one's
+    permissions, or the usual ones for a new file (0666 less the umask).
+
+    Raises
+    ------
+    IsADirectoryError
+        When ``path`` is a directory.
+    OSError
+        When the directory cannot be written, the disk is full, ...
+    """
+    target = os.path.realpath(os.fspath(path))
+    if os.path.isdir(target):
+        raise IsADirectoryError(21, "Is a directory", os.fspath(path))
+    directory, name = os.path.split(target)
+    while True:
+        temporary = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:  # pragma: no cover - 32 random bits taken already
+            continue
+    try:
+        with os.fdopen(fd, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable, where the system allows
+        directory_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(directory_fd)
+        finally:
+            os.close(directory_fd)
+
+
+@dataclass(frozen=True)
+class ArrayHeader:
+    """What an ``.npy`` member of an archive says about its array, read before its data."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    fortran_order: bool
+
+    @property
+    def nbytes(self) -> int:
+        """The size of the data the header announces, in bytes (a Python int: never overflows)."""
+        return math.prod(self.shape) * self.dtype.itemsize
+
+
+class NpzArchive:
+    """An ``.npz`` file opened for checked reading; use it as a context manager.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Attributes
+    ----------
+    path : str
+    headers : dict of str to ArrayHeader
+        Every array of the archive by name, from its header alone.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, when it is not an ``.npz`` archive of plain numeric or
+        text arrays: empty, random bytes, a single ``.npy`` array, a truncated
+        or corrupt zip, a member that is not an ``.npy`` array, pickled objects.
+    OSError
+        When the file cannot be read at all (missing, a directory, ...).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.npz")
+    >>> np.savez(path, W=np.ones((2, 3)))
+    >>> with NpzArchive(path) as archive:
+    ...     archive.headers["W"].shape, archive.read("W").sum()
+    ((2, 3), np.float64(6.0))
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self._file = open(self.path, "rb")  # noqa: SIM115 - closed by close()
+        try:
+            self._zip = self._open_zip()
+            self.headers = {name[:-4]: self._header(info) for name, info in self._members().items()}
+        except BaseException:
+            self._file.close()
+            raise
+
+    def error(self, problem: str) -> ValueError:
+        """A `ValueError` that names this file and says what is wrong with it."""
+        return ValueError(f"{self.path!r}: {problem}")
+
+    def _open_zip(self) -> zipfile.ZipFile:
+        start = self._file.read(8)
+        self._file.seek(0)
+        if not start:
+            raise self.error("the file is empty")
+        if start.startswith(b"\x93NUMPY"):
+            raise self.error("this is a .npy file holding a single array, not an .npz archive of arrays")
+        if not start.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+            raise self.error(f"not an .npz archive (a zip of .npy arrays): it starts with {start!r}")
+        try:
+            return zipfile.ZipFile(self._file)
+        except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+            raise self.error(f"a damaged or truncated .npz archive: {exc}") from None
+
+    def _members(self) -> dict[str, zipfile.ZipInfo]:
+        members: dict[str, zipfile.ZipInfo] = {}
+        size = os.fstat(self._file.fileno()).st_size
+        for info in self._zip.infolist():
+            name = info.filename
+            if not name.endswith(".npy") or "/" in name:
+                raise self.error(f"member {name!r} is not an .npy array")
+            if info.compress_type == zipfile.ZIP_STORED:
+                plausible = info.compress_size == info.file_size
+            else:
+                plausible = (info.compress_type == zipfile.ZIP_DEFLATED
+                             and info.file_size <= _MAX_DEFLATE_RATIO * info.compress_size + 1024)
+            if not plausible or info.header_offset + info.compress_size > size:
+                raise self.error(f"member {name!r} claims {info.file_size} bytes that the file cannot hold "
+                                 f"(the file has {size} bytes): it is truncated or forged")
+            members[name] = info
+        return members
+
+    def _header(self, info: zipfile.ZipInfo) -> ArrayHeader:
+        name = info.filename
+        try:
+            with self._zip.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                if version not in _HEADER_READERS:
+                    raise self.error(f"member {name!r}: .npy format version {version} is not supported")
+                shape, fortran_order, dtype = _HEADER_READERS[version](member)
+                offset = member.tell()
+        except (ValueError, EOFError, zipfile.BadZipFile) as exc:
+            if str(exc).startswith(repr(self.path)):
+                raise
+            raise self.error(f"member {name!r} is not a readable .npy array: {exc}") from None
+        if dtype.hasobject or dtype.fields is not None or dtype.kind not in "biufU":
+            raise self.error(f"member {name!r} holds {dtype} values; only numbers and text are read "
+                             "(never pickled objects)")
+        header = ArrayHeader(tuple(shape), dtype, fortran_order)
+        if offset + header.nbytes > info.file_size:
+            raise self.error(f"member {name!r} announces an array of shape {header.shape} and dtype {dtype} "
+                             f"({header.nbytes} bytes) but holds {info.file_size - offset} bytes of data: "
+                             "it is truncated or forged")
+        return header
+
+    def read(self, name: str) -> np.ndarray:
+        """The array ``name``, read after its header (already checked against the member's size)."""
+        header = self.headers[name]
+        try:
+            with self._zip.open(f"{name}.npy") as member:
+                _HEADER_READERS[np.lib.format.read_magic(member)](member)
+                data = member.read(header.nbytes)
+        except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+            raise self.error(f"member {name!r}.npy is damaged: {exc}") from None
+        if len(data) != header.nbytes:
+            raise self.error(f"member {name!r}.npy is truncated: {len(data)} of {header.nbytes} bytes")
+        array: np.ndarray = np.frombuffer(data, dtype=header.dtype).reshape(
+            header.shape, order="F" if header.fortran_order else "C").copy()
+        return array
+
+    def close(self) -> None:
+        """Close the archive and its file."""
+        self._zip.close()
+        self._file.close()
+
+    def __enter__(self) -> NpzArchive:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()

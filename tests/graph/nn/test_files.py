@@ -1,0 +1,205 @@
+"""Network.save is atomic; Network.load checks everything a file claims before it allocates anything."""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import re
+import stat
+import tracemalloc
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from graph import Network
+
+X = np.random.default_rng(0).standard_normal((6, 2))
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> tuple[Network, Path]:
+    net = Network([2, 5, 3], seed=1)
+    path = tmp_path / "net.npz"
+    net.save(path)
+    return net, path
+
+
+def arrays_of(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path) as data:
+        return {name: data[name] for name in data.files}
+
+
+# ---------------------------------------------------------------------------- save
+
+def test_a_failed_save_leaves_the_previous_file_whole_and_no_temporary_file(saved, monkeypatch) -> None:
+    old, path = saved
+    before = path.read_bytes()
+
+    def disk_full(file: Any, **arrays: Any) -> None:
+        file.write(b"PK\x03\x04 half an archive")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", disk_full)
+    with pytest.raises(OSError, match="No space left on device"):
+        Network([2, 5, 3], seed=2).save(path)
+    assert path.read_bytes() == before
+    assert os.listdir(path.parent) == ["net.npz"]
+    np.testing.assert_array_equal(Network.load(path).forward(X), old.forward(X))
+
+
+def test_an_interrupted_save_leaves_the_previous_file_whole(saved, monkeypatch) -> None:
+    _, path = saved
+    before = path.read_bytes()
+
+    def interrupted(file: Any, **arrays: Any) -> None:
+        file.write(b"PK")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        Network([2, 5, 3], seed=2).save(path)
+    assert path.read_bytes() == before and os.listdir(path.parent) == ["net.npz"]
+
+
+def test_save_onto_a_directory_is_an_error_that_changes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    with pytest.raises(IsADirectoryError):
+        Network([2, 3]).save(tmp_path / "d")
+    assert sorted(os.listdir(tmp_path)) == ["d"] and os.listdir(tmp_path / "d") == []
+
+
+def test_save_replaces_a_file_keeping_its_permissions_and_follows_a_link(saved) -> None:
+    _, path = saved
+    path.chmod(0o600)
+    link = path.parent / "link.npz"
+    link.symlink_to(path)
+    other = Network([2, 5, 3], seed=7)
+    other.save(link)
+    assert link.is_symlink() and stat.S_IMODE(path.stat().st_mode) == 0o600
+    np.testing.assert_array_equal(Network.load(path).forward(X), other.forward(X))
+
+
+def test_a_new_file_gets_the_usual_permissions(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        Network([2, 3]).save(tmp_path / "new.npz")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "new.npz").stat().st_mode) == 0o644
+
+
+# ---------------------------------------------------------------------------- load
+
+def _zip_of(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, array, allow_pickle=True)
+    return buffer.getvalue()
+
+
+def _forged_header(shape: tuple[int, ...]) -> bytes:
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": "<f8", "fortran_order": False, "shape": shape})
+    return buffer.getvalue() + b"\0" * 64
+
+
+def bad_files(tmp_path: Path, good: Path) -> dict[str, tuple[Path, str]]:
+    """Each bad file by name, with (a regular expression of) what the error must say."""
+    arrays = arrays_of(good)
+    data = good.read_bytes()
+
+    def write(name: str, content: bytes) -> Path:
+        (tmp_path / name).write_bytes(content)
+        return tmp_path / name
+
+    def npz(name: str, **replaced: Any) -> Path:
+        members = {k: v for k, v in {**arrays, **replaced}.items() if v is not None}
+        return _zip_of(tmp_path / name, {f"{k}.npy": v if isinstance(v, bytes) else _npy(v)
+                                         for k, v in members.items()})
+
+    return {
+        "empty": (write("empty.npz", b""), "the file is empty"),
+        "random bytes": (write("random.npz", np.random.default_rng(3).bytes(1000)),
+                         r"not an \.npz archive \(a zip of \.npy arrays\)"),
+        "text": (write("notes.npz", b"W1 = [[1, 2]]\n"), r"not an \.npz archive"),
+        "a pickle": (write("pickle.npz", b"\x80\x04\x95 not today"), r"not an \.npz archive"),
+        "a .npy": (write("one.npy", _npy(np.ones(3))), r"a \.npy file holding a single array"),
+        "truncated at 3/4": (write("cut.npz", data[:len(data) * 3 // 4]), "damaged or truncated"),
+        "truncated to 100 bytes": (write("cut100.npz", data[:100]), "damaged or truncated"),
+        "a zip of other things": (_zip_of(tmp_path / "doc.npz", {"word/document.xml": b"<w/>"}),
+                                  r"member 'word/document\.xml' is not an \.npy array"),
+        "not a network": (npz("other.npz", sizes=None, activation=None),
+                          r"not a saved Network: it lacks \['activation', 'sizes'\]"),
+        "missing parameter": (npz("missing.npz", b2=None), r"parameter 'b2' is missing \(a network of sizes"),
+        "extra array": (npz("extra.npz", W3=np.ones(2)), r"unexpected array\(s\) 'W3'"),
+        "wrong shape": (npz("shape.npz", W1=np.ones((5, 2))),
+                        r"parameter 'W1' has shape \(5, 2\), expected \(2, 5\) for sizes \[2, 5, 3\]"),
+        "absurd sizes": (npz("absurd.npz", sizes=np.array([2, 20000, 20000, 3]), W3=np.ones((3, 3)),
+                             b3=np.ones(3)),
+                         r"parameter 'W1' has shape \(2, 5\), expected \(2, 20000\)"),
+        "sizes below 1": (npz("zero.npz", sizes=np.array([2, 0, 3])), r"'sizes' must all be >= 1"),
+        "sizes not integers": (npz("float.npz", sizes=np.array([2.0, 5.0, 3.0])),
+                               "'sizes' must be at least two integers"),
+        "unknown activation": (npz("gelu.npz", activation=np.array("gelu")), "unknown activation 'gelu'"),
+        "pickled objects": (npz("objects.npz", W1=np.array([[1, 2, 3, 4, 5]] * 2, dtype=object)),
+                            r"member 'W1\.npy' holds object values; .* \(never pickled objects\)"),
+        "text parameters": (npz("text.npz", b1=np.array(["a"] * 5)), r"parameter 'b1' holds <U1 values"),
+        "a header claiming 3.2 GB": (npz("forged.npz", W2=_forged_header((20000, 20000))),
+                                     r"member 'W2\.npy' announces an array of shape \(20000, 20000\) .* "
+                                     r"holds 64 bytes of data: it is truncated or forged"),
+    }
+
+
+BAD = ["empty", "random bytes", "text", "a pickle", "a .npy", "truncated at 3/4", "truncated to 100 bytes",
+       "a zip of other things", "not a network", "missing parameter", "extra array", "wrong shape",
+       "absurd sizes", "sizes below 1", "sizes not integers", "unknown activation", "pickled objects",
+       "text parameters", "a header claiming 3.2 GB"]
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_a_bad_file_is_a_value_error_naming_the_file_and_what_is_wrong(case: str, saved, tmp_path) -> None:
+    _, good = saved
+    (tmp_path / "bad").mkdir()
+    path, message = bad_files(tmp_path / "bad", good)[case]
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError) as info:
+            Network.load(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    text = str(info.value)
+    assert text.startswith(f"{str(path)!r}: "), text
+    assert re.search(message, text), text
+    assert "pickled data" not in text and "allow_pickle" not in text
+    assert peak < 1_000_000, f"{case}: {peak} bytes allocated before refusing the file"
+
+
+def test_the_absurd_file_is_small(saved, tmp_path) -> None:
+    _, good = saved
+    (tmp_path / "bad").mkdir()
+    path, _ = bad_files(tmp_path / "bad", good)["absurd sizes"]
+    assert path.stat().st_size < 4096
+
+
+def test_a_compressed_archive_of_the_same_arrays_loads(saved, tmp_path) -> None:
+    net, good = saved
+    np.savez_compressed(tmp_path / "small.npz", **arrays_of(good))
+    np.testing.assert_array_equal(Network.load(tmp_path / "small.npz").forward(X), net.forward(X))
+
+
+def test_a_missing_file_or_a_directory_is_an_os_error(tmp_path) -> None:
+    with pytest.raises(FileNotFoundError):
+        Network.load(tmp_path / "none.npz")
+    with pytest.raises(IsADirectoryError):
+        Network.load(tmp_path)
