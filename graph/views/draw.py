@@ -113,7 +113,7 @@ def _edge_label(value: Any, grad: Any, show_value: bool, show_grad: bool, digits
 
 
 def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4, direction: str | None = None) -> str:
-    """A run as Graphviz DOT text, laid out left to right like the lecture's slides.
+    """A run as Graphviz DOT text, drawn like the lecture's slides.
 
     Parameters
     ----------
@@ -207,8 +207,8 @@ def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4, direction: 
             lines.append(f'  {nid} [id="{nid}", class="leaf", shape=plaintext, label=<{label}>];')
         else:
             symbol = node.gate.symbol
-            round_ = len(symbol) <= 4 and len(str(node.name)) <= 10  # else a circle would grow too big
-            outline = "circle" if round_ else "box, style=rounded"
+            fits_a_circle = len(symbol) <= 4 and len(str(node.name)) <= 10  # a longer label: a box
+            outline = "circle" if fits_a_circle else "box, style=rounded"
             label = f"<b>{_esc(symbol)}</b><br/>{_small(str(node.name))}{shape(node)}{total(node)}"
             lines.append(f'  {nid} [id="{nid}", class="gate", shape={outline}, margin=0.04, width=0.5, '
                          f"label=<{label}>];")
