@@ -356,15 +356,15 @@ class ComputationalGraph:
 
         return trace(self._tape if self._tape is not None else Tape(self._order, self.output))
 
-    def to_dot(self, *, title: str | None = None, digits: int = 4) -> str:
+    def to_dot(self, *, title: str | None = None, digits: int = 4, direction: str | None = None) -> str:
         """The graph with its last run as Graphviz DOT text: values in green, gradients in red."""
         from .views.draw import to_dot
 
         return to_dot(self._tape if self._tape is not None else Tape(self._order, self.output),
-                      title=title, digits=digits)
+                      title=title, digits=digits, direction=direction)
 
     def render(self, path: str | os.PathLike[str], format: str = "svg", *, title: str | None = None,
-               digits: int = 4) -> Path:
+               digits: int = 4, direction: str | None = None) -> Path:
         """Draw the graph into the file ``path`` (`graph.views.draw.render`); needs a Graphviz engine.
 
         Raises
@@ -374,7 +374,7 @@ class ComputationalGraph:
         """
         from .views.draw import render
 
-        return render(self.to_dot(title=title, digits=digits), path, format)
+        return render(self.to_dot(title=title, digits=digits, direction=direction), path, format)
 
     def _repr_svg_(self) -> str:
         """Jupyter's picture of the graph, with values and gradients (`graph.views.draw`)."""

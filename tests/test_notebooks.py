@@ -1,20 +1,28 @@
 """The lecture notebooks: committed executed, in order, and with outputs that match the current code.
 
 nbmake (``--nbmake`` in the pytest settings) runs each notebook as a test of its own; this file checks
-what nbmake does not: that the committed outputs are there, error-free, and still what the code prints.
-Regenerate them with ``pytest --nbmake --overwrite notebooks``.
+what nbmake does not: that the committed outputs are there, error-free, and still what the code prints;
+that each notebook closes with its checks and a few things to try; and that ``pip install -e
+".[notebooks]"`` brings everything a notebook needs. Regenerate the outputs with
+``pytest --nbmake --overwrite notebooks``.
 """
 
 from __future__ import annotations
 
+import configparser
+import json
 import re
+import subprocess
+import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
 
 nbformat = pytest.importorskip("nbformat")
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 REGENERATE = "regenerate the outputs with: pytest --nbmake --overwrite notebooks"
 
@@ -59,6 +67,15 @@ def test_ends_by_asserting_the_sections_numbers(path):
     assert cells[-1].outputs, f"{path.name}: the last cell has no output"
 
 
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_closes_with_things_to_try(path):
+    nb = read(path)
+    last = nb.cells[-1]
+    assert last.cell_type == "markdown" and last.source.startswith("## Try it"), \
+        f"{path.name}: the last cell should be a markdown cell '## Try it' with a few prompts"
+    assert len(re.findall(r"^- ", last.source, re.M)) >= 2
+
+
 @pytest.mark.parametrize("path", [p for p in PATHS if p.name[:2] in {"01", "02", "03", "04", "05"}],
                          ids=lambda p: p.name)
 def test_lecture_notebooks_show_drawings_and_traces(path):
@@ -99,13 +116,34 @@ def _same(committed: str, fresh: str) -> bool:
     return True
 
 
-@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
-def test_committed_outputs_match_a_fresh_run(path):
+#: Every module loaded, and its file: run as a last cell after each notebook, and in a bare interpreter.
+_LOADED = ("import json, sys; "
+           "print(json.dumps({k: getattr(m, '__file__', None) for k, m in list(sys.modules.items())}))")
+
+
+@pytest.fixture(scope="module")
+def fresh_run():
+    """Run a notebook once (per test session) in a fresh kernel: its cells, and the modules it loaded."""
     nbclient = pytest.importorskip("nbclient")
+    runs: dict[Path, tuple] = {}
+
+    def run(path: Path):
+        if path not in runs:
+            nb = read(path)
+            nb.cells.append(nbformat.v4.new_code_cell(_LOADED))
+            nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+            probe = nb.cells.pop()
+            runs[path] = nb, json.loads(probe.outputs[0].text)
+        return runs[path]
+
+    return run
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_committed_outputs_match_a_fresh_run(path, fresh_run):
     committed = read(path)
-    fresh = read(path)
-    nbclient.NotebookClient(fresh, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    fresh, _ = fresh_run(path)
     for number, (old, new) in enumerate(zip(_texts(committed), _texts(fresh), strict=True), start=1):
         assert _same(old[0], new[0]), (
             f"{path.name}, code cell {number}: the committed output is not what the code prints now; "
@@ -117,3 +155,105 @@ def test_same_tolerates_rounding_but_not_changes():
     assert not _same("loss 0.246", "loss 0.346")
     assert not _same("f = -12", "f = -12 (new)")
     assert not _same("df/dx = -4", "df/dx = 4")
+
+
+# --- pip install -e ".[notebooks]" brings everything a notebook needs --------------------------------
+
+def setup_cfg() -> configparser.ConfigParser:
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg", encoding="utf-8")
+    return config
+
+
+def lines(value: str) -> list[str]:
+    return [line.strip() for line in value.splitlines() if line.strip()]
+
+
+def extras() -> dict[str, list[str]]:
+    """setup.cfg's extras: name -> requirement strings."""
+    section = setup_cfg()["options.extras_require"]
+    return {name: lines(section[name]) for name in section}
+
+
+def files_of_extra(extra: str) -> set[Path]:
+    """The files ``pip install -e ".[extra]"`` installs besides gategraph: those of the extra's
+    requirements in setup.cfg, of theirs as the installed distributions declare them, and so on."""
+    from importlib import metadata
+
+    packaging = pytest.importorskip("packaging.requirements")
+    from packaging.utils import canonicalize_name
+
+    def requirements(name: str, with_extras: frozenset[str]) -> list[str]:
+        if canonicalize_name(name) == "gategraph":           # ours: as setup.cfg says now
+            core = lines(setup_cfg()["options"]["install_requires"])
+            return core + [r for e in with_extras for r in extras()[e]]
+        wanted = []
+        for text in metadata.distribution(name).requires or []:
+            marker = packaging.Requirement(text).marker
+            if marker is None or any(marker.evaluate({"extra": e}) for e in with_extras or {""}):
+                wanted.append(text)
+        return wanted
+
+    files: set[Path] = set()
+    todo, seen = [("gategraph", frozenset({extra}))], set()
+    while todo:
+        name, with_extras = todo.pop()
+        if (canonicalize_name(name), with_extras) in seen:
+            continue
+        seen.add((canonicalize_name(name), with_extras))
+        try:
+            if canonicalize_name(name) != "gategraph":
+                distribution = metadata.distribution(name)
+                files.update(Path(distribution.locate_file(f)).resolve() for f in distribution.files or [])
+            wanted = requirements(name, with_extras)
+        except metadata.PackageNotFoundError:  # not installed here: nothing of it can have been loaded
+            continue
+        for requirement in map(packaging.Requirement, wanted):
+            todo.append((requirement.name, frozenset(requirement.extras)))
+    return files
+
+
+def test_the_notebooks_extra_brings_jupyter_and_a_graphviz_engine():
+    notebooks = extras()["notebooks"]
+    names = {re.split(r"[<>=!~\[ ;]", requirement)[0] for requirement in notebooks}
+    assert {"jupyterlab", "ipykernel"} <= names                      # `jupyter lab notebooks/` and its kernel
+    assert "gategraph[viz]" in notebooks                             # the drawings' Graphviz engine
+    assert extras()["viz"] == ["graphviz-pure>=0.2"]
+    names = {path.name for path in files_of_extra("notebooks")}
+    assert {"ipykernel_launcher.py", "pyplot.py", "graphviz-pure"} <= names
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_every_module_a_notebook_loads_comes_with_the_notebooks_extra(path, fresh_run):
+    """Each module the kernel had loaded by the end of a run comes from the notebooks extra, from
+    gategraph itself, from the standard library, or was there before any code ran (the interpreter's
+    start-up, a virtual environment's .pth hooks)."""
+    _, loaded = fresh_run(path)
+    assert {"numpy", "gates", "graph", "ipykernel"} <= loaded.keys()
+    at_startup = json.loads(subprocess.run([sys.executable, "-c", _LOADED], capture_output=True, text=True,
+                                           check=True).stdout)
+    ours = [ROOT / "gates", ROOT / "graph"]
+    base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}    # not a virtual environment's
+    standard = [Path(sysconfig.get_paths(vars=base)[key]).resolve() for key in ("stdlib", "platstdlib")]
+    installed = [Path(sysconfig.get_paths()[key]).resolve() for key in ("purelib", "platlib")]
+    provided = files_of_extra("notebooks")
+    missing = {}
+    for name, file in loaded.items():
+        if file is None or name in at_startup:      # built into the interpreter, or loaded before any code
+            continue
+        where = Path(file).resolve()
+        in_standard = any(where.is_relative_to(d) for d in standard) and not any(
+            where.is_relative_to(d) for d in installed)
+        if not (where in provided or in_standard or any(where.is_relative_to(d) for d in ours)):
+            missing[name] = file
+    packages = sorted({name.split(".")[0] for name in missing})
+    assert not missing, (f"{path.name} loads {packages}, which pip install -e '.[notebooks]' does not bring: "
+                         f"add their distributions to the notebooks extra in setup.cfg (files: {missing})")
+
+
+def test_the_readme_opens_the_notebooks_with_one_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = 'pip install -e ".[notebooks]" && jupyter lab notebooks/'
+    blocks = re.findall(r"```bash\n(.*?)```", readme, re.S)
+    assert any(line.startswith(command) for line in blocks[0].splitlines())   # among the opening commands
+    assert readme.count(command) >= 2                                           # and the notebooks' section

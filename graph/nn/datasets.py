@@ -55,6 +55,10 @@ def spiral(points_per_class: int = 100, num_classes: int = 3, *, noise: float = 
     of standard deviation ``noise``. No line separates the arms: a linear classifier
     gets about half of them right, a 2-layer network nearly all.
 
+    The rows come in a random order, the same for the same seed: not arm by arm
+    as the case study builds them, so that any slice of the data (a first
+    minibatch, a quick look at ``X[:10]``) holds every class.
+
     Parameters
     ----------
     points_per_class, num_classes : int
@@ -69,13 +73,15 @@ def spiral(points_per_class: int = 100, num_classes: int = 3, *, noise: float = 
     X : ndarray, shape (N K, 2)
         Points, float64, within the unit disc.
     y : ndarray, shape (N K,)
-        Class of each point, int64, arm by arm.
+        Class of each point, int64.
 
     Examples
     --------
     >>> X, y = spiral()
     >>> X.shape, y.shape, np.bincount(y).tolist()
     ((300, 2), (300,), [100, 100, 100])
+    >>> y[:10].tolist()
+    [0, 1, 2, 1, 2, 1, 1, 0, 0, 2]
     >>> bool(np.all(np.hypot(X[:, 0], X[:, 1]) <= 1.0))
     True
     """
@@ -91,7 +97,8 @@ def spiral(points_per_class: int = 100, num_classes: int = 3, *, noise: float = 
         theta += noise * rng.standard_normal(points_per_class)
         rows = slice(j * points_per_class, (j + 1) * points_per_class)
         X[rows, 0], X[rows, 1] = radius * np.sin(theta), radius * np.cos(theta)
-    return X, y
+    shuffled = rng.permutation(len(y))
+    return X[shuffled], y[shuffled]
 
 
 def digits() -> tuple[np.ndarray, np.ndarray]:

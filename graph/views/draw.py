@@ -9,10 +9,24 @@ sum of the gradients of its edges, ``Σ``: the "copy adds gradients" rule. The
 drawing shows the run as the tape recorded it: an optimizer step or another
 graph's run since then changes nothing in it.
 
+Numbers and arrays of up to six elements are written out. A larger array (a
+batch, a weight matrix) is written as its shape on the node it leaves and its
+norm on each wire; integer arrays (class labels) as the range of their entries.
+The lecture's circuits run left to right; a longer graph, such as a network with
+its loss, runs top to bottom, so that it fits the width of a notebook.
+
 Turning DOT into a picture needs a Graphviz engine: a system ``dot`` if one is
 on the ``PATH``, else the ``graphviz-pure`` program that
 ``pip install "gategraph[viz]"`` brings. Nothing here is imported by
 ``import graph`` beyond the standard library.
+
+Fonts: every box is sized for its label's width in the typeface the picture
+uses, and an engine without a font renderer (graphviz-pure) knows the widths of
+a few typefaces only. The labels are set in DejaVu Sans: it has known widths,
+it is the usual sans-serif of Linux (and matplotlib's), and it is wider than the
+sans-serifs that replace it where it is missing (Helvetica, Arial), so a label
+always fits its box. Sized for Helvetica instead, labels shown in DejaVu Sans
+overflow by about 14%.
 """
 
 from __future__ import annotations
@@ -39,6 +53,12 @@ VALUE_COLOR = "#1a7f37"
 #: Colour of gradients on edges (red, as on the slides).
 GRAD_COLOR = "#cf222e"
 INSTALL_HINT = 'pip install "gategraph[viz]"'
+#: The typeface of every label: the widest common sans-serif, so labels fit wherever it is missing.
+FONT = "DejaVu Sans"
+#: What an SVG asks for: the typeface, else the browser's sans-serif (Helvetica, Arial: narrower).
+SVG_FONT_FAMILY = f"{FONT},sans-serif"
+#: Graphs with more gates than this are drawn top to bottom (`to_dot`'s ``direction``).
+MAX_GATES_ACROSS = 10
 
 
 class GraphvizNotFoundError(RuntimeError):
@@ -51,14 +71,37 @@ def _esc(text: str) -> str:
             .replace('"', "&quot;").replace("'", "&#39;"))
 
 
+def _small(text: str) -> str:
+    """``text`` in the small grey type of node names and shapes."""
+    return f'<font point-size="8" color="#57606a">{_esc(text)}</font>'
+
+
+def _is_large(value: Any) -> bool:
+    """Whether ``value`` is an array too large to write out (more than `FULL_SIZE` elements)."""
+    return value is not None and shape_of(value) != () and np.size(value) > FULL_SIZE
+
+
 def _value_html(value: Any, digits: int) -> str:
-    """A value for a label: numbers, small arrays in full (a matrix one row a line), else shape and norm."""
-    if value is not None and shape_of(value) != ():
-        array = np.asarray(value)
-        if array.ndim == 2 and array.size <= FULL_SIZE:
+    """A value on a wire: numbers and small arrays in full (a matrix one row a line).
+
+    A large array is written as its norm, ``‖·‖=81.9``: its shape stands on the
+    node it leaves (a gradient has the shape of its value, so one shape serves
+    both). A large integer or boolean array (class labels, say) has no useful norm:
+    it is written as the range of its entries, ``int 0..2``.
+    """
+    if value is None or shape_of(value) == ():
+        return _esc(format_value(value, digits, FULL_SIZE))
+    array = np.asarray(value)
+    if array.size <= FULL_SIZE:
+        if array.ndim == 2:
             rows = [format_value(row, digits, FULL_SIZE) for row in array]
             return "[" + ",<br/>".join(_esc(r) for r in rows) + "]"
-    return _esc(format_value(value, digits, FULL_SIZE))
+        return _esc(format_value(array, digits, FULL_SIZE))
+    if array.dtype.kind in "biu":
+        kind = "bool" if array.dtype.kind == "b" else "int"
+        return f"{kind} {int(array.min())}..{int(array.max())}"
+    norm = float(np.linalg.norm(array.astype(np.float64, copy=False).ravel()))
+    return f"‖·‖={format_value(norm, digits)}"
 
 
 def _edge_label(value: Any, grad: Any, show_value: bool, show_grad: bool, digits: int) -> str:
@@ -91,8 +134,8 @@ def edge_ids(order: Sequence[Node]) -> dict[tuple[Node, int], str]:
     return ids
 
 
-def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4) -> str:
-    """A run as Graphviz DOT text, laid out left to right like the lecture's slides.
+def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4, direction: str | None = None) -> str:
+    """A run as Graphviz DOT text, drawn like the lecture's slides.
 
     Parameters
     ----------
@@ -103,6 +146,11 @@ def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4) -> str:
         A caption above the drawing (a formula, say).
     digits : int
         Significant digits of the numbers on the edges.
+    direction : {"LR", "TB"}, optional
+        Left to right, as on the slides, or top to bottom. By default a graph of
+        up to `MAX_GATES_ACROSS` gates runs left to right and a longer one (a
+        network with its loss) top to bottom, so that it fits the width of a
+        page or a notebook.
 
     Returns
     -------
@@ -142,6 +190,10 @@ def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4) -> str:
     }
     """
     order = tape.order
+    if direction is None:
+        direction = "LR" if len(tape.gate_nodes) <= MAX_GATES_ACROSS else "TB"
+    if direction not in ("LR", "TB"):
+        raise ValueError(f"to_dot: direction must be 'LR' or 'TB', got {direction!r}")
     ids = {node: f"n{i}" for i, node in enumerate(order)}
     values = tape.values
     has_grads = tape.backward_done
@@ -158,23 +210,29 @@ def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4) -> str:
             return f'<br/><font color="{GRAD_COLOR}">Σ {_value_html(grad, digits)}</font>'
         return ""
 
+    def shape(node: Node) -> str:
+        """The shape of a node's value, in small grey type, where its wires give the norm only."""
+        value = values.get(node)
+        return f"<br/>{_small(str(shape_of(value)))}" if _is_large(value) else ""
+
     caption = f", labelloc=t, label=<{_esc(title)}>" if title else ""
     lines = ["digraph gategraph {",
-             '  graph [rankdir=LR, ordering=in, bgcolor="white", fontname="Helvetica", '
-             f"nodesep=0.25, ranksep=0.45{caption}];",
-             '  node [fontname="Helvetica", fontsize=12];',
-             '  edge [fontname="Helvetica", fontsize=10, arrowsize=0.6, color="#57606a"];']
+             f'  graph [rankdir={direction}, ordering=in, bgcolor="white", fontname="{FONT}", '
+             f"nodesep=0.25, ranksep=0.2{caption}];",
+             f'  node [fontname="{FONT}", fontsize=12];',
+             f'  edge [fontname="{FONT}", fontsize=10, arrowsize=0.6, color="#57606a"];']
     for node in order:
         nid = ids[node]
         if node.gate is None:
             text = _esc(node_label(node, digits)) if isinstance(node, Constant) else _esc(str(node.name))
-            lines.append(f'  {nid} [id="{nid}", class="leaf", shape=plaintext, label=<{text}{total(node)}>];')
+            label = f"{text}{shape(node)}{total(node)}"
+            lines.append(f'  {nid} [id="{nid}", class="leaf", shape=plaintext, label=<{label}>];')
         else:
             symbol = node.gate.symbol
-            shape = "circle" if len(symbol) <= 4 else "box, style=rounded"
-            label = (f'<b>{_esc(symbol)}</b><br/><font point-size="8" color="#57606a">'
-                     f"{_esc(str(node.name))}</font>{total(node)}")
-            lines.append(f'  {nid} [id="{nid}", class="gate", shape={shape}, margin=0.04, width=0.5, '
+            fits_a_circle = len(symbol) <= 4 and len(str(node.name)) <= 10  # a longer label: a box
+            outline = "circle" if fits_a_circle else "box, style=rounded"
+            label = f"<b>{_esc(symbol)}</b><br/>{_small(str(node.name))}{shape(node)}{total(node)}"
+            lines.append(f'  {nid} [id="{nid}", class="gate", shape={outline}, margin=0.04, width=0.5, '
                          f"label=<{label}>];")
     lines.append("  output [shape=point, style=invis];")
     edges = edge_ids(order)
@@ -246,6 +304,9 @@ def run_engine(dot: str, format: str = "svg") -> bytes:
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip()
         raise RuntimeError(f"{Path(engine).name} -T{format} failed (exit {done.returncode}): {message}")
+    if format == "svg":  # a fallback for machines without the typeface: narrower, so labels still fit
+        named, fallback = (f'font-family="{family}"'.encode() for family in (FONT, SVG_FONT_FAMILY))
+        return done.stdout.replace(named, fallback)
     return done.stdout
 
 

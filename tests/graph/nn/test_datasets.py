@@ -14,11 +14,19 @@ def test_spiral_is_the_case_study_data():
     assert y.dtype == np.int64 and np.bincount(y).tolist() == [100, 100, 100]
     for j in range(3):
         arm = X[y == j]
+        arm = arm[np.argsort(np.hypot(arm[:, 0], arm[:, 1]))]  # the arm from its centre outwards
         # radius evenly spaced 0..1, angle 4j..4(j+1) plus noise of std 0.2
         np.testing.assert_allclose(np.hypot(arm[:, 0], arm[:, 1]), np.linspace(0, 1, 100), atol=1e-12)
         theta = np.arctan2(arm[1:, 0], arm[1:, 1])  # x = r sin t, y = r cos t
         noise = np.angle(np.exp(1j * (theta - np.linspace(4 * j, 4 * (j + 1), 100)[1:])))
         assert 0.12 < noise.std() < 0.28 and abs(noise.mean()) < 0.08
+
+
+def test_spiral_rows_are_shuffled_not_sorted_by_class():
+    _, y = spiral()
+    assert set(y[:10].tolist()) == {0, 1, 2}                       # any slice holds every class
+    assert np.count_nonzero(np.diff(y)) > 150                      # arm by arm would change label twice
+    np.testing.assert_array_equal(spiral()[1], y)                  # the same order every time
 
 
 def test_spiral_is_reproducible_from_its_seed():

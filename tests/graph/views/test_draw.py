@@ -12,7 +12,7 @@ import graph.views.draw
 from gates import Sigmoid
 from graph import ComputationalGraph, GraphvizNotFoundError, Input, Parameter
 from graph.lecture import examples, simple_circuit, staged, vectorised
-from graph.views.draw import GRAD_COLOR, VALUE_COLOR, find_engine, to_dot
+from graph.views.draw import FONT, GRAD_COLOR, VALUE_COLOR, find_engine, to_dot
 
 needs_engine = pytest.mark.skipif(find_engine() is None,
                                   reason='no Graphviz engine installed (pip install "gategraph[viz]")')
@@ -96,17 +96,162 @@ def test_drawing_is_deterministic():
     assert first.graph.to_dot() == first.graph.to_dot() == second.graph.to_dot()
 
 
-def test_small_arrays_are_drawn_in_full_large_ones_as_shape_and_norm():
+def test_small_arrays_are_drawn_in_full_large_ones_as_shape_on_the_node_and_norm_on_the_wire():
     example = vectorised()
     example.run()
     dot = example.graph.to_dot()
     assert f'<font color="{VALUE_COLOR}">[0.22, 0.26]</font>' in dot
     assert f'<font color="{GRAD_COLOR}">[0.44, 0.52]</font>' in dot
     assert "[[0.088, 0.176],<br/>[0.104, 0.208]]" in dot  # ∇W, one row a line
+    assert "(2, 2)" not in dot                             # small enough to write out: no shape needed
     W, x = Parameter("W", np.ones((10, 10))), Input("x")
     g = ComputationalGraph((W @ x).named("q"))
     g.forward(x=np.ones(10))
-    assert "(10, 10) ‖·‖=10" in g.to_dot() and "(10,) ‖·‖=31.62" in g.to_dot()
+    g.backward(np.ones(10))
+    dot = g.to_dot()
+    assert re.search(r'label=<W<br/><font [^>]*>\(10, 10\)</font>>', dot)    # the shape, once, on the node
+    assert re.search(r'label=<<b>@</b><br/><font [^>]*>q</font><br/><font [^>]*>\(10,\)</font>>', dot)
+    edges = edge_labels(dot)
+    assert edges[("W", "@")] == ("‖·‖=10", "‖·‖=10")      # value and gradient (dout xᵀ): their norms
+    assert edges[("@", "output")] == ("‖·‖=31.62", "‖·‖=3.162")
+
+
+def test_integer_arrays_are_drawn_as_their_range_not_a_norm():
+    from gates import SoftmaxCrossEntropy
+
+    scores, labels = Input("scores"), Input("y", requires_grad=False)
+    g = ComputationalGraph(SoftmaxCrossEntropy()(scores, labels, name="loss"))
+    g.forward(scores=np.zeros((8, 3)), y=np.array([0, 1, 2, 2, 1, 0, 1, 2]))
+    g.backward()
+    dot = g.to_dot()
+    assert edge_labels(dot)[("y", "softmax-CE")] == ("int 0..2", None)   # labels get no gradient
+    assert "‖·‖=3.742" not in dot                                          # the labels' meaningless norm
+    g.forward(scores=np.zeros((2, 3)), y=np.array([2, 0]))
+    assert edge_labels(g.to_dot())[("y", "softmax-CE")] == ("[2, 0]", None)  # small: in full
+
+
+def chain(gates: int) -> ComputationalGraph:
+    """A graph of ``gates`` sigmoid gates in a row, run forward."""
+    node = Input("x")
+    for _ in range(gates):
+        node = Sigmoid()(node)
+    g = ComputationalGraph(node)
+    g.forward(x=0.5)
+    return g
+
+
+def test_short_graphs_run_left_to_right_and_long_ones_top_to_bottom():
+    assert "rankdir=LR" in chain(graph.views.draw.MAX_GATES_ACROSS).to_dot()
+    long = chain(graph.views.draw.MAX_GATES_ACROSS + 1)
+    assert "rankdir=TB" in long.to_dot()
+    assert "rankdir=LR" in to_dot(long.tape(), direction="LR")
+    with pytest.raises(ValueError, match="direction must be 'LR' or 'TB', got 'up'"):
+        to_dot(long.tape(), direction="up")
+
+
+#: The width of a notebook's output area, in points: JupyterLab shows an SVG at its natural size, and
+#: on a 1440-pixel screen it has about 1100 px for it (1000 with the file browser open).
+NOTEBOOK_WIDTH = 820
+
+
+def svg_width(svg: str) -> float:
+    return float(re.search(r'<svg [^>]*?width="([\d.]+)pt"', svg)[1])
+
+
+@pytest.mark.parametrize("example", examples(), ids=lambda e: e.title)
+def test_the_lecture_circuits_run_left_to_right_and_fit_a_notebook(example):
+    example.run()
+    assert "rankdir=LR" in example.graph.to_dot()
+    if find_engine() is not None:
+        assert svg_width(example.graph._repr_svg_()) <= NOTEBOOK_WIDTH
+
+
+def two_layer_network() -> ComputationalGraph:
+    """Notebook 6's network with its loss, run forward and backward on a batch of 300 spiral points."""
+    from graph import Network, load_dataset
+
+    data = load_dataset("spiral")
+    g = Network([2, 100, 3], seed=0).training_graph("softmax", reg=1e-3)
+    g.forward(X=data.X_train, y=data.y_train)
+    g.backward()
+    return g
+
+
+@needs_engine
+def test_a_network_fits_a_notebook():
+    g = two_layer_network()
+    assert "rankdir=TB" in g.to_dot()
+    assert svg_width(g._repr_svg_()) <= NOTEBOOK_WIDTH        # left to right: about 1300 pt
+
+
+# --- fonts: every label fits its box, whatever the machine --------------------------------------
+
+def test_labels_name_one_typeface_and_the_svg_a_fallback():
+    example = simple_circuit()
+    example.run()
+    dot = example.graph.to_dot(title="f")
+    assert set(re.findall(r'fontname="([^"]*)"', dot)) == {FONT}
+    if find_engine() is not None:
+        families = set(re.findall(r'font-family="([^"]*)"', example.graph._repr_svg_()))
+        assert families == {f"{FONT},sans-serif"}
+
+
+def drawn_texts(layout: dict):
+    """(text, font size, bold, left x, width the engine reserved, box) for every text of a json layout.
+
+    ``box`` is (left, right) of the node or the graph the text belongs to, or None for an edge label.
+    """
+    def texts(ops, box):
+        size, bold = 14.0, False
+        for op in ops:
+            if op["op"] == "F":
+                size = op["size"]
+            elif op["op"] == "t":
+                bold = bool(op["fontchar"] & 1)
+            elif op["op"] == "T":
+                assert op["align"] in "lc"
+                left = op["pt"][0] - (op["width"] / 2 if op["align"] == "c" else 0)
+                yield op["text"], size, bold, left, op["width"], box
+
+    left, _, right, _ = map(float, layout["bb"].split(","))
+    yield from texts(layout.get("_ldraw_", []), (left, right))
+    for node in layout["objects"]:
+        x, half = float(node["pos"].split(",")[0]), 36 * float(node["width"])
+        yield from texts(node.get("_ldraw_", []), (x - half, x + half))
+    for edge in layout["edges"]:
+        yield from texts(edge.get("_ldraw_", []), None)
+
+
+@needs_engine
+@pytest.mark.parametrize("name", ["lecture", "network"])
+def test_every_label_fits_its_box_in_the_typeface_the_svg_names(name):
+    """Measure each text in DejaVu Sans (matplotlib ships it): it must fit where the engine put it."""
+    import json
+
+    matplotlib = pytest.importorskip("matplotlib")
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    measure = TextToPath()
+    drawings = []
+    if name == "lecture":
+        for example in examples():
+            example.run()
+            drawings.append(example.graph.to_dot(title=f"{example.title}: {example.formula}"))
+    else:
+        drawings.append(two_layer_network().to_dot(title="a 2-layer network and its loss, on 300 points"))
+    checked = 0
+    for dot in drawings:
+        layout = json.loads(graph.views.draw.run_engine(dot, "json"))
+        for text, size, bold, left, reserved, box in drawn_texts(layout):
+            font = FontProperties(family=FONT, weight="bold" if bold else "normal", size=size)
+            width = measure.get_text_width_height_descent(text, font, ismath=False)[0]
+            if box is None:  # an edge label: the space reserved for it on the edge
+                assert reserved >= 0.98 * width - 0.5, f"{text!r}: {width:.1f} pt, {reserved} reserved"
+            else:            # a node's or the title's: inside the node or the picture
+                assert box[0] - 0.5 <= left <= left + width <= box[1] + 0.5, f"{text!r} sticks out of its box"
+            checked += 1
+    assert checked > 50 and matplotlib
 
 
 def test_labels_are_escaped():
