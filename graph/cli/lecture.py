@@ -1,6 +1,7 @@
 """``gategraph lecture``: every worked example of the lecture, its values, gradients and chain-rule table.
 
-``--svg DIR`` also draws each example's graph with its values and gradients; ``--html DIR`` writes a page
+``--code`` also prints each example's run written out as Python (`ComputationalGraph.compile`);
+``--svg DIR`` draws each example's graph with its values and gradients; ``--html DIR`` writes a page
 per example that steps through its run gate by gate (`graph.views.player`), and ``DIR/index.html`` linking
 them. Both need a Graphviz engine to lay out the drawings: without one the command says what to install,
 exits 1 and writes nothing.
@@ -31,6 +32,9 @@ def slugify(text: str) -> str:
 def add_parser(commands: Any) -> None:
     """Add the ``lecture`` command to the ``gategraph`` parser's subcommands."""
     lecture = commands.add_parser("lecture", help="run the lecture's worked examples")
+    lecture.add_argument("--code", action="store_true",
+                         help="also print each example's forward and backward written out as Python, "
+                              "the code ComputationalGraph.compile() generates and runs")
     lecture.add_argument("--svg", type=Path, metavar="DIR",
                          help="also draw each example's graph with its values and gradients, "
                               'as DIR/NN-title.svg (needs a Graphviz engine: pip install "gategraph[viz]")')
@@ -78,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
         print("  gradients  " + ", ".join(f"d{name}/d{k} = {format_value(g)}" for k, g in grads.items()))
         print("  backward, step by step:")
         print(textwrap.indent(str(example.graph.trace()), "    "))
+        if args.code:
+            print("  as code (ComputationalGraph.compile()):")
+            print(textwrap.indent(example.graph.compile().source.rstrip(), "    "))
         if svg_dir is not None:
             path = example.graph.render(svg_dir / f"{number:02d}-{slugify(example.title)}.svg",
                                         title=f"{example.title}: {example.formula}")

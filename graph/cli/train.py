@@ -46,6 +46,9 @@ def add_parser(commands: Any) -> None:
                        help="the data loss: softmax cross-entropy or multiclass SVM (default softmax)")
     train.add_argument("--seed", type=int, default=0, metavar="N",
                        help="seed of the initial weights and the minibatch order (default 0)")
+    train.add_argument("--interpreter", action="store_true",
+                       help="run the graph through the interpreter's two loops instead of its compiled code "
+                            "(the same numbers, slower)")
     train.add_argument("--save", metavar="PATH",
                        help="save the trained network to PATH (.npz); checked before training starts")
     train.set_defaults(run=run, parser=train)
@@ -117,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         args.parser.error(f"argument --hidden: a network {' → '.join(map(str, sizes))} would need about "
                           f"{needed / 2**30:,.1f} GiB of memory to train; gategraph train is for small "
                           f"networks (at most {MEMORY_LIMIT // 2**30} GiB)")
-    net = Network(sizes, args.activation, seed=args.seed)
+    net = Network(sizes, args.activation, seed=args.seed, compiled=not args.interpreter)
     try:  # from here on, Ctrl-C says what happens to --save
         print(data.describe())
         print(net)
@@ -127,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, once
             history = train(net, data, epochs=epochs, batch_size=recipe.batch_size, lr=lr,
                             momentum=recipe.momentum, lr_decay=recipe.lr_decay, reg=recipe.reg,
-                            loss=args.loss, seed=args.seed)
+                            loss=args.loss, seed=args.seed, compiled=not args.interpreter)
     except FloatingPointError as exc:
         print(f"gategraph train: {exc}", file=sys.stderr)
         return 1

@@ -45,6 +45,7 @@ from gates import (
     Tanh,
 )
 
+from ..compile import CompiledGraph
 from ..computational_graph import ComputationalGraph
 from ..nodes import Input, Node, Parameter
 from .files import NpzArchive, write_atomically
@@ -122,6 +123,9 @@ class Network:
         A key of `ACTIVATIONS`: ``"relu"``, ``"leaky_relu"``, ``"tanh"`` or ``"sigmoid"``.
     seed : int
         Seed of the initial weights (`numpy.random.default_rng`).
+    compiled : bool
+        Compute `forward` and `predict` with the score graph compiled
+        (`ComputationalGraph.compile`, the default), or with the interpreter.
 
     Attributes
     ----------
@@ -153,7 +157,8 @@ class Network:
     {'W1': (2, 100), 'b1': (100,), 'W2': (100, 3), 'b2': (3,)}
     """
 
-    def __init__(self, sizes: Sequence[int], activation: str = "relu", *, seed: int = 0) -> None:
+    def __init__(self, sizes: Sequence[int], activation: str = "relu", *, seed: int = 0,
+                 compiled: bool = True) -> None:
         if not all(isinstance(n, (int, np.integer)) and type(n) is not bool for n in sizes):  # ("23": no)
             raise TypeError(f"Network: sizes must be whole numbers [D, ..., C], got {sizes!r}")
         sizes = [int(n) for n in sizes]
@@ -178,6 +183,8 @@ class Network:
             self.parameters[str(W.name)], self.parameters[str(b.name)] = W, b
         self.X, self.scores = self._layers()
         self._score_graph = ComputationalGraph(self.scores)
+        self.compiled = compiled
+        self._compiled_scores: CompiledGraph | None = None
 
     def _layers(self) -> tuple[Input, Node]:
         """A new data input ``X`` and the scores computed from it, on new gates and this network's parameters.
@@ -218,8 +225,16 @@ class Network:
         -------
         ndarray, shape (N, C)
         """
-        scores: np.ndarray = np.asarray(self._score_graph.forward(X=X))
+        scores: np.ndarray = np.asarray(self._scores().forward(X=X))
         return scores
+
+    def _scores(self) -> ComputationalGraph | CompiledGraph:
+        """What computes the scores: the compiled graph (by default), or the interpreter."""
+        if not self.compiled:
+            return self._score_graph
+        if self._compiled_scores is None:
+            self._compiled_scores = self._score_graph.compile()
+        return self._compiled_scores
 
     def predict(self, X: Any) -> np.ndarray:
         """The predicted class of each row of ``X: (N, D)``: the index of its highest score, ``(N,)``.

@@ -188,3 +188,16 @@ def test_lecture_html_onto_a_file_is_a_usage_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("usage: gategraph lecture") and f"--html {target}: not a directory" in err
     assert target.read_text() == ""
+
+
+def test_lecture_code_prints_each_examples_run_written_out_as_python(capsys):
+    from graph.lecture import examples
+
+    assert main(["lecture", "--code"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("as code (ComputationalGraph.compile()):") == len(examples())
+    assert "        dx = dq\n        dy = dq\n" in out             # the first circuit: add distributes
+    assert "        dx += dnum\n" in out                           # the staged example: x fans out
+    vectorised = out.split("Vectorised")[1]
+    assert "    def forward(W, x):\n        q = W @ x" in vectorised and "np." in vectorised  # arrays: numpy
+    assert "np." not in out.split("Vectorised")[0].split("as code")[1]                    # floats: no numpy

@@ -238,3 +238,27 @@ def test_python_dash_m_graph_train_prints_no_bar_off_a_terminal():
 def test_the_recipes_are_the_ones_documented():
     assert set(RECIPES) == {"spiral", "digits"}
     assert RECIPES["spiral"].hidden == RECIPES["digits"].hidden == 100
+
+
+def test_training_runs_compiled_by_default_with_the_interpreters_numbers(spiral_data):
+    runs = {}
+    for compiled in (True, False):
+        net = Network([2, 6, 3], seed=3, compiled=compiled)
+        history = train(net, spiral_data, epochs=3, batch_size=32, lr=0.3, reg=1e-3, progress=False,
+                        compiled=compiled)
+        runs[compiled] = (history, net)
+    (fast, fast_net), (slow, slow_net) = runs[True], runs[False]
+    np.testing.assert_allclose(fast.loss, slow.loss, rtol=1e-10)
+    assert fast.val_accuracy == slow.val_accuracy
+    for name in fast_net.parameters:
+        np.testing.assert_allclose(fast_net.parameters[name].value, slow_net.parameters[name].value, rtol=1e-10)
+    from graph.compile import CompiledGraph
+
+    assert isinstance(fast_net._scores(), CompiledGraph) and not isinstance(slow_net._scores(), CompiledGraph)
+
+
+def test_gategraph_train_interpreter_prints_the_same_as_compiled(capsys):
+    assert main(["train", "--epochs", "3"]) == 0
+    compiled = capsys.readouterr().out
+    assert main(["train", "--epochs", "3", "--interpreter"]) == 0
+    assert capsys.readouterr().out == compiled
