@@ -251,7 +251,8 @@ def test_training_runs_compiled_by_default_with_the_interpreters_numbers(spiral_
     np.testing.assert_allclose(fast.loss, slow.loss, rtol=1e-10)
     assert fast.val_accuracy == slow.val_accuracy
     for name in fast_net.parameters:
-        np.testing.assert_allclose(fast_net.parameters[name].value, slow_net.parameters[name].value, rtol=1e-10)
+        np.testing.assert_allclose(fast_net.parameters[name].value, slow_net.parameters[name].value,
+                                   rtol=1e-10)
     from graph.compile import CompiledGraph
 
     assert isinstance(fast_net._scores(), CompiledGraph) and not isinstance(slow_net._scores(), CompiledGraph)
