@@ -1,4 +1,4 @@
-"""Backprop written out as code: ``ComputationalGraph.compile()`` (API.md §5).
+"""Backprop written out as code: ``ComputationalGraph.compile()``.
 
 The course notes teach backprop twice: as a graph of gates, and as code, the
 "staged computation" of small named assignments whose gradients are written in

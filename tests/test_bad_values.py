@@ -76,7 +76,7 @@ def float_dtype(*xs: Any) -> np.dtype:
 
 
 def as_fed(x: Any, requires_grad: bool) -> Any:
-    """``x`` as a graph's Input hands it to its gate (API.md §2): ints and bools as float64, 0-d float64
+    """``x`` as a graph's Input hands it to its gate: ints and bools as float64, 0-d float64
     as a Python float. Values that are not real numbers are left for the oracle to refuse."""
     try:
         real(x)
@@ -270,7 +270,7 @@ def _tolerance(dtype: np.dtype) -> dict[str, float]:
 def assert_same_value(actual: Any, want: np.ndarray, graph: bool = False) -> None:
     assert np.shape(actual) == want.shape, (np.shape(actual), want.shape)
     if graph and want.shape == ():
-        assert type(actual) is float  # a graph's 0-d output is a Python float (API.md §2)
+        assert type(actual) is float  # a graph's 0-d output is a Python float
     elif isinstance(actual, (np.ndarray, np.generic)):
         assert actual.dtype == want.dtype, (actual.dtype, want.dtype)
     else:
@@ -339,5 +339,5 @@ def test_a_graph_gives_a_documented_error_or_the_right_answer(case: Case, data: 
     for i, x in enumerate(inputs):
         if leaves[i].requires_grad:
             assert np.shape(grads[f"x{i}"]) == np.shape(x)
-            if np.ndim(x):  # (0-d gradients come back as Python floats, API.md §2)
+            if np.ndim(x):  # (0-d gradients come back as Python floats)
                 assert grads[f"x{i}"].dtype == want.dtype

@@ -1,4 +1,4 @@
-"""Stepping through a run, one gate at a time: ``ComputationalGraph.player()`` (API.md §6).
+"""Stepping through a run, one gate at a time: ``ComputationalGraph.player()``.
 
 A `Player` reads a run's tape (`graph.tape.Tape`) and lays the run out as the
 lecture's slides build it. Step 0 is the bare graph. Each forward step is one
@@ -25,7 +25,7 @@ page that works offline; Jupyter shows it in a notebook (`Player._repr_html_`).
 Without scripts (a notebook viewer that strips them) the piece shows the end of
 the run, every value and gradient drawn, never an empty box.
 
-The hooks of API.md §6, for tests and teachers' pages: the root element carries
+The hooks of the public contract, for tests and teachers' pages: the root element carries
 ``data-gategraph-player``, ``data-step`` (0: nothing revealed) and ``data-steps``;
 the buttons carry ``data-action="first" | "prev" | "next" | "last"``; the caption
 element carries ``data-role="caption"``. The arrow keys step (Home and End jump)

@@ -181,7 +181,7 @@ def test_unary_gate_keeps_float32(make: Any, shape: tuple[int, ...]) -> None:
 
 @pytest.mark.parametrize("cls", BINARY, ids=lambda c: c.__name__)
 def test_binary_gate_shape_mismatch_is_a_shape_error(cls: type[Gate]) -> None:
-    # API.md: every shape mismatch is a gates.ShapeError naming the gate, the inputs and both shapes
+    # every shape mismatch is a gates.ShapeError naming the gate, the inputs and both shapes
     # (a graph adds the node's name: tests/graph/test_computational_graph.py).
     gate = cls()
     with pytest.raises(ShapeError) as info:

@@ -14,7 +14,7 @@ import gates
 from gates import ForwardFirstError, Gate, ShapeError, unbroadcast
 from tests.strategies import FAST, assert_gate_gradients, fixed_dout, numerical_gradient
 
-# The gates API.md requires, with their exact class names.
+# The gates the public contract requires, with their exact class names.
 REQUIRED_GATES = {
     "Add", "Multiply", "Max", "Sigmoid", "MatMul", "SquaredNorm",
     "Scale", "Exp", "AddConstant", "Reciprocal",

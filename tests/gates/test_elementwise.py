@@ -152,7 +152,7 @@ def test_max_tie_with_broadcasting() -> None:
 
 
 def test_max_shape_mismatch_is_a_shape_error() -> None:
-    # API.md: every shape mismatch is a gates.ShapeError naming the gate and both shapes.
+    # every shape mismatch is a gates.ShapeError naming the gate and both shapes.
     mx = Max()
     with pytest.raises(ShapeError) as info:
         mx.forward(np.ones((2, 3)), np.ones(4))

@@ -1,4 +1,4 @@
-"""`ComputationalGraph.compile()` (API.md §5): the same run as the graph, written out as code."""
+"""`ComputationalGraph.compile()`: the same run as the graph, written out as code."""
 
 from __future__ import annotations
 

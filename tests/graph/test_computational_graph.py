@@ -1,4 +1,4 @@
-"""ComputationalGraph: every behaviour and error promised by API.md §2."""
+"""ComputationalGraph: every behaviour and error of the public contract."""
 
 from __future__ import annotations
 
@@ -126,7 +126,7 @@ def test_topological_order_starts_with_an_input():
 
 
 def test_topological_order_puts_the_inputs_first():
-    # API.md §2: "returns the nodes, inputs first, `output` last".
+    # the contract: "returns the nodes, all leaves first, `output` last".
     g, n = lecture_circuit()
     order = g.nodes_topologically_sorted()
     is_input = [isinstance(node, Input) for node in order]

@@ -1,4 +1,4 @@
-"""Gradient checking (API.md §3): gradcheck, numerical_gradient, rel_error."""
+"""Gradient checking: gradcheck, numerical_gradient, rel_error."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Nodes: leaves, operators, gate nodes (API.md §2, "Nodes")."""
+"""Nodes: leaves, operators, gate nodes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A run belongs to its graph (API.md §2): the tape; shared nodes, gates and parameters; in-place changes;
+"""A run belongs to its graph: the tape; shared nodes, gates and parameters; in-place changes;
 threads."""
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def test_a_forward_that_fails_leaves_no_run_to_backward():
 
 
 def test_another_graphs_forward_through_a_shared_gate_is_detected_by_backward():
-    # the issue's example: on main this returned {'x': 4, 'y': 3}
+    # before the tape, the gate's values kept for g2 answered g1: {'x': 4, 'y': 3}
     x, y, z = Input("x"), Input("y"), Input("z")
     xy = (x * y).named("xy")
     g1, g2 = ComputationalGraph(xy), ComputationalGraph(xy * z)

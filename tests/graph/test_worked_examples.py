@@ -1,4 +1,4 @@
-"""The four worked examples of DESIGN.md, built as graphs, to 6 decimals."""
+"""The lecture's four worked examples, built as graphs, to 6 decimals."""
 
 from __future__ import annotations
 
