@@ -27,7 +27,7 @@ import itertools
 import math
 import os
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -48,7 +48,9 @@ from gates import (
 from ..compile import CompiledGraph
 from ..computational_graph import ComputationalGraph
 from ..nodes import Input, Node, Parameter
-from .files import NpzArchive, write_atomically
+
+if TYPE_CHECKING:
+    from .files import NpzArchive
 
 __all__ = ["ACTIVATIONS", "LOSSES", "Network", "l2_penalty", "parameter_count"]
 
@@ -333,6 +335,8 @@ class Network:
         arrays: dict[str, Any] = {"sizes": np.array(self.sizes, dtype=np.int64),
                                   "activation": np.array(self.activation),
                                   **{name: p.value for name, p in self.parameters.items()}}
+        from .files import write_atomically  # (zipfile and its kin load only when a file is written)
+
         write_atomically(path, lambda file: np.savez(file, **arrays))
 
     @classmethod
@@ -364,6 +368,8 @@ class Network:
         >>> bool(np.array_equal(Network.load(path).forward(X), net.forward(X)))
         True
         """
+        from .files import NpzArchive
+
         with NpzArchive(path) as archive:
             sizes, activation = _saved_architecture(archive)
             expected: dict[str, tuple[int, ...]] = {}
