@@ -23,7 +23,11 @@ The player is one self-contained piece of HTML: the drawing as inline SVG, a
 small script and a style, nothing fetched from anywhere. ``save`` writes it as a
 page that works offline; Jupyter shows it in a notebook (`Player._repr_html_`).
 Without scripts (a notebook viewer that strips them) the piece shows the end of
-the run, every value and gradient drawn, never an empty box.
+the run, every value and gradient drawn, never an empty box. A viewer that
+sanitizes the HTML further, dropping the style, the SVG and empty attributes
+(JupyterLab does for a notebook it does not trust yet), shows the last caption,
+the run's result in numbers, without buttons that do nothing or the drawing's
+numbers spilled as loose text.
 
 The hooks of the public contract, for tests and teachers' pages: the root element carries
 ``data-gategraph-player``, ``data-step`` (0: nothing revealed) and ``data-steps``;
@@ -277,15 +281,18 @@ class Player:
         style = (_STYLE.replace("#ROOT", f"#{uid}").replace("CAPTION_LINES", f"{1.45 * lines:.2f}em")
                  .replace("DRAWING_WIDTH", _fit(drawing)))
         script = _SCRIPT.replace('"ROOT"', json.dumps(uid))
+        # For sanitizing viewers, which drop <style>, <svg> (keeping its text) and empty attributes: the
+        # controls are hidden="hidden", not just hidden; the drawing is hidden by an inline style that
+        # only the player's own style overrides.
         return (f'<div id="{uid}" class="gategraph-player" data-gategraph-player data-step="{steps}" '
                 f'data-steps="{steps}" tabindex="0" role="group" aria-label="{label}">\n'
                 f"<style>{style}</style>\n{title}\n"
-                f'<div class="gg-controls" data-role="controls" hidden>{buttons}'
+                f'<div class="gg-controls" data-role="controls" hidden="hidden">{buttons}'
                 f'<span class="gg-counter" data-role="counter">step {steps} of {steps}</span>'
                 '<span class="gg-keys">keys: ← → Home End</span></div>\n'
                 f'<div class="gg-caption" data-role="caption" aria-live="polite">'
                 f"{self.frames[-1].caption_html()}</div>\n"
-                f'<div class="gg-drawing" data-role="drawing">{drawing}</div>\n'
+                f'<div class="gg-drawing" data-role="drawing" style="display: none">{drawing}</div>\n'
                 f'<div class="gg-static" data-role="static-note">The whole run, all {steps} steps. '
                 "Stepping through it needs a viewer that runs scripts: a browser, or a trusted notebook."
                 "</div>\n"
@@ -546,7 +553,7 @@ _STYLE = f"""
 #ROOT .gg-value {{ color: {VALUE_COLOR}; }}
 #ROOT .gg-grad {{ color: {GRAD_COLOR}; }}
 #ROOT .gg-local {{ font-weight: 600; }}
-#ROOT .gg-drawing {{ overflow-x: auto; max-width: 100%; }}
+#ROOT .gg-drawing {{ display: block !important; overflow-x: auto; max-width: 100%; }}
 #ROOT .gg-drawing svg {{ display: block; height: auto; DRAWING_WIDTH }}
 #ROOT .gg-drawing text.gg-value, #ROOT .gg-drawing text.gg-grad {{ color: inherit; }}
 #ROOT .gg-missing {{ color: #57606a; font-style: italic; }}
