@@ -130,12 +130,12 @@ def _inputs(make: Callable[[], Gate], dtype: type, scalar: bool) -> list[Any]:
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32])
-@pytest.mark.parametrize("scalar", [False, True], ids=["arrays", "scalars"])
-@pytest.mark.parametrize("make", ONE_INPUT + TWO_INPUTS + LOSSES, ids=name_of)
+@pytest.mark.parametrize(("make", "scalar"), [
+    pytest.param(make, scalar, id=f"{name_of(make)}-{'scalars' if scalar else 'arrays'}")
+    for make in ONE_INPUT + TWO_INPUTS + LOSSES for scalar in (False, True)
+    if not (scalar and (make in LOSSES or "axis=0" in name_of(make)))])  # (those take arrays only)
 def test_float16_and_float32_inputs_get_outputs_and_gradients_of_their_dtype(make: Any, scalar: bool,
                                                                              dtype: type) -> None:
-    if scalar and (make in LOSSES or "axis=0" in name_of(make)):
-        pytest.skip("takes arrays only")
     gate = make()
     inputs = _inputs(make, dtype, scalar)
     out = gate.forward(*inputs)
