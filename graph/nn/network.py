@@ -45,11 +45,11 @@ from gates import (
     Tanh,
 )
 
-from ..compile import CompiledGraph
 from ..computational_graph import ComputationalGraph
 from ..nodes import Input, Node, Parameter
 
 if TYPE_CHECKING:
+    from ..compile import CompiledGraph
     from .files import NpzArchive
 
 __all__ = ["ACTIVATIONS", "LOSSES", "Network", "l2_penalty", "parameter_count"]
