@@ -128,7 +128,7 @@ class CompiledGraph:
         self.graph = graph
         self.inputs, self.parameters = graph.inputs, graph.parameters
         self._order = graph.nodes_topologically_sorted()
-        self._plans: dict[Signature, _Plan] = {}
+        self._plans: dict[Signature | None, _Plan] = {}
         self._run: _Run | None = None
         self._plan = self._plan_for(_signature_of_last_run(graph))
 
@@ -179,10 +179,9 @@ class CompiledGraph:
 
     def _plan_for(self, signature: Signature | None) -> _Plan:
         """The plan for ``signature``, written the first time it is asked for (``None``: shapes unknown)."""
-        key = signature if signature is not None else ()
-        plan = self._plans.get(key)
+        plan = self._plans.get(signature)
         if plan is None:
-            plan = self._plans[key] = _write_plan(self.graph, self._order, signature)
+            plan = self._plans[signature] = _write_plan(self.graph, self._order, signature)
         return plan
 
     def __repr__(self) -> str:
