@@ -11,8 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Gate, Kept, ShapeError, as_real, broadcasting, shape_of, unbroadcast
-from .code import Code, Shapes
+from .base import Gate, Kept, as_real, broadcasting, checked_upstream, shape_of, unbroadcast
 
 __all__ = [
     "Add", "AddConstant", "Divide", "Multiply", "Negate", "Power", "Reciprocal", "Scale", "Subtract",
@@ -45,10 +44,6 @@ class Add(Gate):
     def backward(self, dout: Any) -> tuple[Any, Any]:
         return unbroadcast(dout, self.x_shape), unbroadcast(dout, self.y_shape)
 
-    def code(self, shapes: Shapes) -> Code:
-        return Code("{out} = {x} + {y}", ("{dout}", "{dout}"), broadcasts=True, plain=True,
-                    inplace="{out} = np.add({x}, {y}, out={x})")
-
 
 class Subtract(Gate):
     """``z = x - y``: ``dx = dout``, ``dy = -dout``.
@@ -74,9 +69,6 @@ class Subtract(Gate):
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
         return unbroadcast(dout, self.x_shape), unbroadcast(-dout, self.y_shape)
-
-    def code(self, shapes: Shapes) -> Code:
-        return Code("{out} = {x} - {y}", ("{dout}", "-{dout}"), broadcasts=True, plain=True)
 
 
 class Multiply(Gate):
@@ -104,9 +96,6 @@ class Multiply(Gate):
     def backward(self, dout: Any) -> tuple[Any, Any]:
         return (unbroadcast(self.y * dout, shape_of(self.x)),
                 unbroadcast(self.x * dout, shape_of(self.y)))
-
-    def code(self, shapes: Shapes) -> Code:
-        return Code("{out} = {x} * {y}", ("{y} * {dout}", "{x} * {dout}"), broadcasts=True, plain=True)
 
 
 class Divide(Gate):
@@ -136,23 +125,6 @@ class Divide(Gate):
         dx = np.divide(dout, self.y)                    # local gradient 1 / y
         dy = np.divide(-dx * self.x, self.y)            # local gradient -x / y**2
         return unbroadcast(dx, shape_of(self.x)), unbroadcast(dy, shape_of(self.y))
-
-    def code(self, shapes: Shapes) -> Code:
-        scalar = Code("{out} = {x} / {y}", ("{_dx}", "-{_dx} * {x} / {y}"), prelude="{_dx} = {dout} / {y}")
-        return Code("{out} = np.divide({x}, {y})", ("{_dx}", "np.divide(-{_dx} * {x}, {y})"),
-                    prelude="{_dx} = np.divide({dout}, {y})", broadcasts=True, scalar=scalar)
-
-
-def _rescaled(gate: Gate, dout: Any, factor: float, shape: tuple[int, ...]) -> Any:
-    """``factor * dout`` for a gate whose local gradient is the constant ``factor``.
-
-    Such a gate keeps nothing but its input's shape, and checks ``dout`` against it:
-    its gradient comes from ``dout`` alone and must be shaped like the input.
-    """
-    if shape_of(dout) != shape:
-        raise ShapeError(f"upstream gradient has shape {shape_of(dout)}, "
-                         f"expected {shape}, the shape of its output", gate=gate)
-    return factor * dout
 
 
 def _constant(kind: str, c: Any) -> float:
@@ -188,10 +160,8 @@ class Scale(Gate):
         return self.c * x
 
     def backward(self, dout: Any) -> tuple[Any]:
-        return (_rescaled(self, dout, self.c, self.x_shape),)
+        return (self.c * checked_upstream(self, dout, self.x_shape),)
 
-    def code(self, shapes: Shapes) -> Code:
-        return Code(f"{{out}} = {self.c!r} * {{x}}", (f"{self.c!r} * {{dout}}",), plain=True)
 
     def __repr__(self) -> str:
         return f"Scale({self.c!r})"
@@ -218,10 +188,7 @@ class Negate(Gate):
         return -x
 
     def backward(self, dout: Any) -> tuple[Any]:
-        return (_rescaled(self, dout, -1.0, self.x_shape),)
-
-    def code(self, shapes: Shapes) -> Code:
-        return Code("{out} = -{x}", ("-1.0 * {dout}",), plain=True)
+        return (-checked_upstream(self, dout, self.x_shape),)
 
 
 class AddConstant(Gate):
@@ -250,10 +217,8 @@ class AddConstant(Gate):
         return x + self.c
 
     def backward(self, dout: Any) -> tuple[Any]:
-        return (_rescaled(self, dout, 1.0, self.x_shape),)
+        return (checked_upstream(self, dout, self.x_shape),)
 
-    def code(self, shapes: Shapes) -> Code:
-        return Code(f"{{out}} = {{x}} + {self.c!r}", ("{dout}",), plain=True)
 
     def __repr__(self) -> str:
         return f"AddConstant({self.c!r})"
@@ -284,10 +249,6 @@ class Reciprocal(Gate):
     def backward(self, dout: Any) -> tuple[Any]:
         return (-(self.out * self.out) * dout,)
 
-    def code(self, shapes: Shapes) -> Code:
-        return Code("{out} = np.divide(1.0, {x})", ("-({out} * {out}) * {dout}",),
-                    scalar=Code("{out} = 1.0 / {x}", ("-({out} * {out}) * {dout}",)))
-
 
 class Power(Gate):
     """``z = x**p`` for a constant exponent ``p``: ``dx = p * x**(p-1) * dout``.
@@ -316,19 +277,10 @@ class Power(Gate):
         return np.power(x, self.p)
 
     def backward(self, dout: Any) -> tuple[Any]:
-        if self.p == 0:
-            return (np.zeros_like(self.x) * dout,)
-        return (self.p * np.power(self.x, self.p - 1) * dout,)
+        # (x**0 = 1 has no slope, not even at x = 0, where p * x**(p-1) would give 0 * inf)
+        return (np.zeros_like(self.x) * dout if self.p == 0 else
+                self.p * np.power(self.x, self.p - 1) * dout,)
 
-    def code(self, shapes: Shapes) -> Code:
-        p, p1 = repr(self.p), repr(self.p - 1)
-        if self.p == 0:
-            return Code(f"{{out}} = np.power({{x}}, {p})", ("np.zeros_like({x}) * {dout}",))
-        def power(base: str, q: str) -> str:  # for floats: ** for a whole p, else math.pow (which refuses
-            return f"{base} ** {q}" if self.p.is_integer() else f"math.pow({base}, {q})"  # a complex result)
-
-        return Code(f"{{out}} = np.power({{x}}, {p})", (f"{p} * np.power({{x}}, {p1}) * {{dout}}",),
-                    scalar=Code(f"{{out}} = {power('{x}', p)}", (f"{p} * {power('{x}', p1)} * {{dout}}",)))
 
     def __repr__(self) -> str:
         return f"Power({self.p!r})"

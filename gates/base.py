@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "ForwardFirstError", "Gate", "Kept", "ShapeError", "as_real", "broadcasting", "shape_of", "unbroadcast",
+    "ForwardFirstError", "Gate", "Kept", "ShapeError", "as_real", "broadcasting", "checked_upstream",
+    "shape_of", "unbroadcast",
 ]
 
 
@@ -242,6 +243,28 @@ def broadcasting(gate: Gate, op: Callable[[Any, Any], Any], x: Any, y: Any) -> A
     except ValueError:
         raise ShapeError(f"input 0 of shape {shape_of(x)} and input 1 of shape {shape_of(y)} "
                          "do not broadcast together", gate=gate) from None
+
+
+def checked_upstream(gate: Gate, dout: Any, shape: tuple[int, ...]) -> Any:
+    """``dout`` itself, if it has ``shape`` (the shape of the gate's output), else a `ShapeError`.
+
+    For the gates whose local gradient is a constant (`Scale`, `Negate`,
+    `AddConstant`): they keep nothing but their input's shape, and their gradient
+    comes from ``dout`` alone, so ``dout`` must be shaped like the input.
+
+    Examples
+    --------
+    >>> checked_upstream(Gate(), 2.0, ())
+    2.0
+    >>> checked_upstream(Gate(), np.ones(3), (2,))
+    Traceback (most recent call last):
+      ...
+    gates.base.ShapeError: Gate: upstream gradient has shape (3,), expected (2,), the shape of its output
+    """
+    if shape_of(dout) != shape:
+        raise ShapeError(f"upstream gradient has shape {shape_of(dout)}, expected {shape}, "
+                         "the shape of its output", gate=gate)
+    return dout
 
 
 def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:

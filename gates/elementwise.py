@@ -12,7 +12,6 @@ import numpy as np
 
 from .arithmetic import _constant
 from .base import Gate, Kept, as_real, broadcasting, shape_of, unbroadcast
-from .code import Code, Shapes
 
 __all__ = ["ELU", "Exp", "LeakyReLU", "Log", "Max", "ReLU", "Sigmoid", "Tanh"]
 
@@ -40,10 +39,6 @@ class Exp(Gate):
     def backward(self, dout: Any) -> tuple[Any]:
         return (self.out * dout,)
 
-    def code(self, shapes: Shapes) -> Code:
-        return Code("{out} = np.exp({x})", ("{out} * {dout}",),
-                    scalar=Code("{out} = math.exp({x})", ("{out} * {dout}",)))
-
 
 class Log(Gate):
     """``z = log(x)`` (natural log): ``dx = dout / x``. Shapes: like ``x``.
@@ -67,10 +62,6 @@ class Log(Gate):
 
     def backward(self, dout: Any) -> tuple[Any]:
         return (np.divide(dout, self.x),)
-
-    def code(self, shapes: Shapes) -> Code:
-        return Code("{out} = np.log({x})", ("np.divide({dout}, {x})",),
-                    scalar=Code("{out} = math.log({x})", ("{dout} / {x}",)))
 
 
 class Sigmoid(Gate):
@@ -104,15 +95,6 @@ class Sigmoid(Gate):
     def backward(self, dout: Any) -> tuple[Any]:
         return (self.local * dout,)
 
-    def code(self, shapes: Shapes) -> Code:
-        scalar = Code("{_e} = math.exp(-abs({x}))\n"
-                      "{_local} = {_e} / (1.0 + {_e}) ** 2\n"
-                      "{out} = (1.0 if {x} >= 0 else {_e}) / (1.0 + {_e})", ("{_local} * {dout}",))
-        return Code("{_e} = np.exp(-np.abs({x}))\n"
-                    "{_local} = {_e} / (1.0 + {_e}) ** 2\n"
-                    "{out} = (np.where(np.greater_equal({x}, 0), 1.0, {_e}) / (1.0 + {_e}))[()]",
-                    ("{_local} * {dout}",), scalar=scalar)
-
 
 class Tanh(Gate):
     """``z = tanh(x)``: ``dx = (1 - z**2) * dout``. Shapes: like ``x``.
@@ -137,10 +119,6 @@ class Tanh(Gate):
     def backward(self, dout: Any) -> tuple[Any]:
         return ((1.0 - self.out * self.out) * dout,)
 
-    def code(self, shapes: Shapes) -> Code:
-        return Code("{out} = np.tanh({x})", ("(1.0 - {out} * {out}) * {dout}",),
-                    scalar=Code("{out} = math.tanh({x})", ("(1.0 - {out} * {out}) * {dout}",)))
-
 
 class ReLU(Gate):
     """``z = max(0, x)``: ``dx = dout`` where ``x > 0``, else 0 (also at ``x = 0``).
@@ -162,19 +140,11 @@ class ReLU(Gate):
     def forward(self, x: Any) -> Any:
         x = as_real(self, x)
         self.open = x > 0  # where the gradient may pass
-        if type(x) is float:  # a Python float: plain Python, many times faster than a ufunc
-            return 0.0 if x <= 0 else x  # (nan stays nan, as np.maximum keeps it)
-        return np.maximum(x, 0.0)
+        # (a Python float in plain Python, many times faster than a ufunc; nan stays nan, as in np.maximum)
+        return (0.0 if x <= 0 else x) if type(x) is float else np.maximum(x, 0.0)
 
     def backward(self, dout: Any) -> tuple[Any]:
         return (dout * self.open,)
-
-    def code(self, shapes: Shapes) -> Code:
-        # (out > 0 exactly where x > 0: the code keeps the output, which the next gate keeps anyway)
-        return Code("{out} = np.maximum({x}, 0.0)", ("{dout} * ({out} > 0)",),
-                    scalar=Code("{out} = 0.0 if {x} <= 0 else {x}", ("{dout} * ({out} > 0)",)),
-                    inplace="{out} = np.maximum({x}, 0.0, out={x})",
-                    inplace_backward="np.multiply({dout}, {out} > 0, out={dout})")
 
 
 class LeakyReLU(Gate):
@@ -205,13 +175,6 @@ class LeakyReLU(Gate):
     def backward(self, dout: Any) -> tuple[Any]:
         return (np.where(self.positive, dout, self.alpha * dout)[()],)
 
-    def code(self, shapes: Shapes) -> Code:
-        a = repr(self.alpha)
-        scalar = Code(f"{{_positive}} = {{x}} > 0\n{{out}} = {{x}} if {{_positive}} else {a} * {{x}}",
-                      (f"{{dout}} if {{_positive}} else {a} * {{dout}}",))
-        return Code(f"{{_positive}} = np.greater({{x}}, 0)\n"
-                    f"{{out}} = np.where({{_positive}}, {{x}}, {a} * {{x}})[()]",
-                    (f"np.where({{_positive}}, {{dout}}, {a} * {{dout}})[()]",), scalar=scalar)
 
     def __repr__(self) -> str:
         return f"LeakyReLU(alpha={self.alpha!r})"
@@ -221,8 +184,9 @@ class ELU(Gate):
     """``z = x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``: ``dx = dout`` or ``alpha * exp(x) * dout``.
 
     The exponential linear unit of the lecture's activation slide: smooth at 0 when
-    ``alpha = 1``, saturating at ``-alpha`` for very negative ``x``. ``exp`` only
-    ever sees ``min(x, 0)``, so nothing overflows.
+    ``alpha = 1``, saturating at ``-alpha`` for very negative ``x``. ``exp(x) - 1``
+    is computed as ``expm1(x)``, exact near 0 (``ELU(-1e-17) = -1e-17``, not 0),
+    and both only ever see ``min(x, 0)``, so nothing overflows.
 
     Shapes: ``z`` and ``dx`` like ``x``.
 
@@ -233,6 +197,8 @@ class ELU(Gate):
     array([-0.63212056,  0.        ,  2.        ])
     >>> elu.backward(np.array([1.0, 1.0, 1.0]))
     (array([0.36787944, 1.        , 1.        ]),)
+    >>> float(elu.forward(-1e-17))
+    -1e-17
     """
 
     symbol = "elu"
@@ -243,24 +209,13 @@ class ELU(Gate):
 
     def forward(self, x: Any) -> Any:
         x = as_real(self, x)
-        e = np.exp(np.minimum(x, 0))                   # exp(x) where x <= 0, 1 elsewhere
+        negative = np.minimum(x, 0)                     # x where x <= 0, 0 elsewhere
         positive = np.greater(x, 0)
-        self.local = np.where(positive, 1.0, self.alpha * e)[()]
-        return np.where(positive, x, self.alpha * (e - 1.0))[()]
+        self.local = np.where(positive, 1.0, self.alpha * np.exp(negative))[()]
+        return np.where(positive, x, self.alpha * np.expm1(negative))[()]
 
     def backward(self, dout: Any) -> tuple[Any]:
         return (self.local * dout,)
-
-    def code(self, shapes: Shapes) -> Code:
-        a = repr(self.alpha)
-        scalar = Code(f"{{_e}} = math.exp(min({{x}}, 0))\n"
-                      f"{{_local}} = 1.0 if {{x}} > 0 else {a} * {{_e}}\n"
-                      f"{{out}} = {{x}} if {{x}} > 0 else {a} * ({{_e}} - 1.0)", ("{_local} * {dout}",))
-        return Code(f"{{_e}} = np.exp(np.minimum({{x}}, 0))\n"
-                    "{_positive} = np.greater({x}, 0)\n"
-                    f"{{_local}} = np.where({{_positive}}, 1.0, {a} * {{_e}})[()]\n"
-                    f"{{out}} = np.where({{_positive}}, {{x}}, {a} * ({{_e}} - 1.0))[()]",
-                    ("{_local} * {dout}",), scalar=scalar)
 
     def __repr__(self) -> str:
         return f"ELU(alpha={self.alpha!r})"
@@ -269,7 +224,10 @@ class ELU(Gate):
 class Max(Gate):
     """``z = max(x, y)`` elementwise, the gradient router.
 
-    Rule: ``dout`` goes to the larger input; on a tie it is split 0.5 / 0.5.
+    Rule: ``dout`` goes to the larger input; on a tie it is split 0.5 / 0.5 (both
+    halves are subgradients of max at a kink). A nan wins: ``max(nan, 1)`` is nan,
+    as in numpy, and the whole ``dout`` goes to the nan input, which made the
+    output (as in PyTorch); two nans tie.
     Shapes: as `Add` (broadcasting, each gradient summed back to its input's shape).
 
     Examples
@@ -278,11 +236,15 @@ class Max(Gate):
     >>> mx.forward(2.0, -1.0)
     np.float64(2.0)
     >>> mx.backward(2.0)
-    (2.0, 0.0)
+    (np.float64(2.0), np.float64(0.0))
     >>> mx.forward(1.0, 1.0)
     np.float64(1.0)
     >>> mx.backward(2.0)
-    (1.0, 1.0)
+    (np.float64(1.0), np.float64(1.0))
+    >>> mx.forward(float("nan"), 1.0)
+    np.float64(nan)
+    >>> mx.backward(2.0)
+    (np.float64(2.0), np.float64(0.0))
     """
 
     symbol = "max"
@@ -290,19 +252,15 @@ class Max(Gate):
 
     def forward(self, x: Any, y: Any) -> Any:
         x, y = as_real(self, x, 0), as_real(self, y, 1)
-        out = broadcasting(self, np.maximum, x, y)   # nan wins, as in numpy
+        out = broadcasting(self, np.maximum, x, y)   # a nan wins, as in numpy
+        x_nan, y_nan = x != x, y != y
         self.x_shape, self.y_shape = shape_of(x), shape_of(y)
-        self.x_wins, self.tie = x > y, x == y
+        self.x_wins = (x > y) | (x_nan > y_nan)      # x is larger, or x alone is nan
+        self.tie = (x == y) | (x_nan & y_nan)
         return out
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
-        dx = dout * self.x_wins + (0.5 * dout) * self.tie  # the winner takes all; a tie splits
-        return unbroadcast(dx, self.x_shape), unbroadcast(dout - dx, self.y_shape)
-
-    def code(self, shapes: Shapes) -> Code:
-        backward = ("{_dx}", "{dout} - {_dx}")
-        prelude = "{_dx} = {dout} * {_x_wins} + (0.5 * {dout}) * {_tie}"
-        scalar = Code("{out} = {x} if ({x} >= {y} or {x} != {x}) else {y}\n"  # nan wins, as in numpy
-                      "{_x_wins}, {_tie} = {x} > {y}, {x} == {y}", backward, prelude)
-        return Code("{out} = np.maximum({x}, {y})\n{_x_wins}, {_tie} = {x} > {y}, {x} == {y}",
-                    backward, prelude, broadcasts=True, scalar=scalar)
+        half = 0.5 * dout
+        dx = np.where(self.tie, half, np.where(self.x_wins, dout, 0.0))[()]  # the winner takes all;
+        dy = np.where(self.tie, half, np.where(self.x_wins, 0.0, dout))[()]  # a tie splits
+        return unbroadcast(dx, self.x_shape), unbroadcast(dy, self.y_shape)

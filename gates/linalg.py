@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 from .base import Gate, Kept, ShapeError, as_real
-from .code import Code, Shapes
 
 __all__ = ["MatMul", "Mean", "SquaredNorm", "Sum"]
 
@@ -20,10 +19,12 @@ __all__ = ["MatMul", "Mean", "SquaredNorm", "Sum"]
 class MatMul(Gate):
     """``z = a @ b`` for 1-D and 2-D operands, as ``numpy.matmul``.
 
-    Rule (2-D case): ``da = dout @ b.T``, ``db = a.T @ dout``. A 1-D operand is
-    treated as a row (left) or a column (right) and its gradient flattened back.
-    A graph passes ``needs_input_grad``; an input whose gradient nobody needs
-    (a data batch) gets ``None``, and its matrix product is never formed.
+    Rule (2-D case): ``da = dout @ b.T``, ``db = a.T @ dout``. A 1-D operand has
+    no ``.T`` to take: for the lecture's ``q = W·x`` (``W`` 2-D, ``x`` 1-D) the
+    gradient ``dW = dq·xᵀ`` is the outer product ``dq[:, None] * x``, and
+    ``dx = Wᵀ·dq`` is ``W.T @ dq`` as before. A graph passes ``needs_input_grad``;
+    an input whose gradient nobody needs (a data batch) gets ``None``, and its
+    matrix product is never formed.
 
     Shapes: ``a: (N, D)`` or ``(D,)``, ``b: (D, M)`` or ``(D,)``; ``z: (N, M)``,
     ``(N,)``, ``(M,)`` or ``()``; ``da`` like ``a``, ``db`` like ``b``.
@@ -51,10 +52,10 @@ class MatMul(Gate):
 
     def forward(self, a: Any, b: Any) -> Any:
         a, b = np.asarray(as_real(self, a, 0)), np.asarray(as_real(self, b, 1))
-        for i, v in enumerate((a, b)):
-            if v.ndim not in (1, 2):
-                raise ShapeError(f"input {i} has shape {v.shape}: "
-                                 f"{a.shape} @ {b.shape}: operands must be 1-D or 2-D", gate=self)
+        if a.ndim not in (1, 2) or b.ndim not in (1, 2):
+            raise ShapeError(f"input {0 if a.ndim not in (1, 2) else 1} has shape "
+                             f"{a.shape if a.ndim not in (1, 2) else b.shape}: "
+                             f"{a.shape} @ {b.shape}: operands must be 1-D or 2-D", gate=self)
         if a.shape[-1] != b.shape[0]:
             raise ShapeError(f"{a.shape} @ {b.shape}: inner dimensions {a.shape[-1]} != {b.shape[0]}",
                              gate=self)
@@ -63,22 +64,15 @@ class MatMul(Gate):
 
     def backward(self, dout: Any, needs_input_grad: tuple[bool, bool] = (True, True)) -> tuple[Any, Any]:
         a, b = self.a, self.b
-        a2 = a if a.ndim == 2 else a[np.newaxis, :]      # (N, D)
-        b2 = b if b.ndim == 2 else b[:, np.newaxis]      # (D, M)
-        dout2 = np.reshape(dout, (a2.shape[0], b2.shape[1])).astype(np.result_type(dout, a, b), copy=False)
-        da = (dout2 @ b2.T).reshape(a.shape) if needs_input_grad[0] else None
-        db = (a2.T @ dout2).reshape(b.shape) if needs_input_grad[1] else None
+        da = (None if not needs_input_grad[0] else
+              dout @ b.T if b.ndim == 2 else           # (N, M) @ (M, D)
+              dout[:, None] * b if a.ndim == 2 else    # b is a vector: the outer product dout·bᵀ
+              dout * b)                                # a·b was a number
+        db = (None if not needs_input_grad[1] else
+              a.T @ dout if a.ndim == 2 else           # (D, N) @ (N, M)
+              a[:, None] * dout if b.ndim == 2 else    # a is a vector: the outer product a·doutᵀ
+              a * dout)
         return da, db
-
-    def code(self, shapes: Shapes) -> Code:
-        forward = "{out} = {a} @ {b}"
-        if all(shape is not None and len(shape) == 2 for shape in shapes):  # the lecture's case
-            return Code(forward, ("{dout} @ {b}.T", "{a}.T @ {dout}"))
-        return Code(forward + "\n{_a2}, {_b2} = np.atleast_2d({a}), np.reshape({b}, (np.shape({b})[0], -1))",
-                    ("np.reshape({_dout2} @ {_b2}.T, np.shape({a}))",
-                     "np.reshape({_a2}.T @ {_dout2}, np.shape({b}))"),
-                    prelude="{_dout2} = np.reshape({dout}, (len({_a2}), -1)).astype("
-                            "np.result_type({dout}, {a}, {b}), copy=False)")
 
 
 class SquaredNorm(Gate):
@@ -105,9 +99,6 @@ class SquaredNorm(Gate):
 
     def backward(self, dout: Any) -> tuple[Any]:
         return (2.0 * self.q * dout,)
-
-    def code(self, shapes: Shapes) -> Code:
-        return Code("{out} = np.sum(np.square({q}))", ("2.0 * {q} * {dout}",))
 
 
 def _shape_text(shape: tuple[int, ...] | None, value: str) -> str:
@@ -184,10 +175,6 @@ class Sum(Gate):
     def backward(self, dout: Any) -> tuple[Any]:
         return (spread(dout, self.axis, self.x_shape, self.dtype),)
 
-    def code(self, shapes: Shapes) -> Code:
-        return Code(f"{{_dtype}} = np.result_type({{x}})\n"
-                    f"{{out}} = reduced({{gate}}, np.sum, {{x}}, {self.axis!r})",
-                    (f"spread({{dout}}, {self.axis!r}, {_shape_text(shapes[0], '{x}')}, {{_dtype}})",))
 
     def __repr__(self) -> str:
         return f"Sum(axis={self.axis!r})"
@@ -226,12 +213,6 @@ class Mean(Gate):
     def backward(self, dout: Any) -> tuple[Any]:
         return (spread(dout, self.axis, self.x_shape, self.dtype) / max(self.n, 1),)
 
-    def code(self, shapes: Shapes) -> Code:
-        shape = _shape_text(shapes[0], "{x}")
-        return Code(f"{{_dtype}} = np.result_type({{x}})\n"
-                    f"{{out}} = reduced({{gate}}, np.mean, {{x}}, {self.axis!r})\n"
-                    f"{{_n}} = max(np.size({{x}}) // max(np.size({{out}}), 1), 1)",
-                    (f"spread({{dout}}, {self.axis!r}, {shape}, {{_dtype}}) / {{_n}}",))
 
     def __repr__(self) -> str:
         return f"Mean(axis={self.axis!r})"

@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 
 from .base import Gate, Kept, ShapeError, as_real
-from .code import Code, Shapes
 
 __all__ = ["SVMLoss", "SoftmaxCrossEntropy"]
 
@@ -73,18 +72,6 @@ class SoftmaxCrossEntropy(Gate):
         dscores *= np.divide(dout, max(len(self.labels), 1))   # the mean over the batch
         return dscores, None
 
-    def code(self, shapes: Shapes) -> Code:
-        return Code("{_s}, {_y} = check_scores_and_labels({gate}, {scores}, {labels})\n"
-                    "{_shifted} = {_s} - {_s}.max(axis=1, keepdims=True)\n"
-                    "{_log_norm} = np.log(np.exp({_shifted}).sum(axis=1, keepdims=True))\n"
-                    "{_rows} = np.arange(len({_y}))\n"
-                    "{_probs} = np.exp({_shifted} - {_log_norm})\n"
-                    "{out} = ({_log_norm}[:, 0] - {_shifted}[{_rows}, {_y}]).mean()",
-                    ("{_ds}", None),
-                    prelude="{_ds} = {_probs}.copy()\n"
-                            "{_ds}[{_rows}, {_y}] -= 1.0\n"
-                            "{_ds} *= np.divide({dout}, max(len({_y}), 1))", converts=True)
-
 
 class SVMLoss(Gate):
     """Mean multiclass hinge loss with margin 1 (the CS231n SVM).
@@ -123,14 +110,3 @@ class SVMLoss(Gate):
         dscores *= np.divide(dout, max(len(self.labels), 1))   # the mean over the batch
         return dscores, None
 
-    def code(self, shapes: Shapes) -> Code:
-        return Code("{_s}, {_y} = check_scores_and_labels({gate}, {scores}, {labels})\n"
-                    "{_rows} = np.arange(len({_y}))\n"
-                    "{_margins} = np.maximum(0.0, {_s} - {_s}[{_rows}, {_y}][:, np.newaxis] + 1.0)\n"
-                    "{_margins}[{_rows}, {_y}] = 0.0\n"
-                    "{_positive} = {_margins} > 0\n"
-                    "{out} = {_margins}.sum(axis=1).mean()",
-                    ("{_ds}", None),
-                    prelude="{_ds} = {_positive}.astype({_margins}.dtype)\n"
-                            "{_ds}[{_rows}, {_y}] = -{_positive}.sum(axis=1)\n"
-                            "{_ds} *= np.divide({dout}, max(len({_y}), 1))", converts=True)

@@ -26,8 +26,8 @@ import numpy as np
 from gates.base import shape_of
 
 from .errors import FeedError, ForwardFirstError, GraphError, ShapeError
-from .nodes import Input, Node, Parameter, as_value
-from .tape import RUNS, Tape, name_the_node, public, stale_error
+from .nodes import Input, Node, Parameter, as_value, settle
+from .tape import RUNS, Record, Tape, cast_like, name_the_node, own, stale_error
 
 if TYPE_CHECKING:
     from .compile import CompiledGraph
@@ -134,7 +134,8 @@ class ComputationalGraph:
         self._gate_nodes = [n for n in self._order if n.gate is not None]
         self._constants = {n: n.value for n in self._order
                            if n.gate is None and not isinstance(n, (Input, Parameter))}
-        self._tape: Tape | None = None
+        self._tape: Tape | None = None      # the interpreter's last run, which its backward continues
+        self._record: Tape | Record | None = None  # the last run of either executor: what the views show
 
     def _collect_leaves(self) -> None:
         """Collect the inputs and parameters by name; leaf names must be unique."""
@@ -198,7 +199,7 @@ class ComputationalGraph:
         """
         feed = self._feed(inputs, named)
         with RUNS:
-            tape = self._tape = self._start_forward(feed)
+            tape = self._tape = self._record = self._start_forward(feed)
             values = tape.values
             node = self.output
             try:
@@ -256,7 +257,7 @@ class ComputationalGraph:
                 name_the_node(exc, node, "backward")
                 raise
             tape.finish_backward()
-            return {name: public(grads[leaf]) for name, leaf in self._gradient_leaves() if leaf in grads}
+            return {name: own(grads[leaf]) for name, leaf in self._gradient_leaves() if leaf in grads}
 
     # --- the checks, and the start of each run ---------------------------------------------------
 
@@ -283,11 +284,12 @@ class ComputationalGraph:
 
     def _start_forward(self, feed: dict[str, Any]) -> Tape:
         """A new tape holding the leaves' values: the constants, the feed, the parameters."""
+        settle(self)
         tape = Tape(self._order, self.output, self._gate_nodes)
         values = tape.values
         values.update(self._constants)
         for name, node in self.inputs.items():
-            values[node] = node.value = feed[name]
+            values[node] = node._value = feed[name]
         for param in self.parameters.values():
             values[param] = param.recorded()
         return tape
@@ -299,6 +301,10 @@ class ComputationalGraph:
             first = self._gate_nodes[0] if self._gate_nodes else self.output
             raise ForwardFirstError(f"ComputationalGraph: backward() called before forward() ran to the "
                                     f"end; nothing has been computed yet (first gate: {first})")
+        if self._record is not tape:
+            raise GraphError("ComputationalGraph: the last forward of this graph ran compiled (a plan from "
+                             "g.compile()); call that plan's backward(), or run g.forward() again before "
+                             "g.backward()")
         if tape.thread != threading.get_ident():
             raise GraphError("ComputationalGraph: this graph's last forward ran in another thread; "
                              "run forward in this thread before its backward (or give each thread "
@@ -325,7 +331,7 @@ class ComputationalGraph:
         if shape_of(seed) != shape:
             raise ShapeError(f"dout has shape {shape_of(seed)}, expected {shape}, "
                              f"the shape of output {self.output.name!r}", node=self.output.name)
-        return seed
+        return cast_like(seed, value)  # ∂f/∂f has the output's dtype, as every gradient has its variable's
 
     def _gradient_leaves(self) -> list[tuple[str, Node]]:
         """The leaves ``backward`` reports, by name: every parameter, and the inputs that need a gradient."""
@@ -339,29 +345,47 @@ class ComputationalGraph:
     # --- views of the last run: each reads the tape ----------------------------------------------
 
     def tape(self) -> Tape:
-        """The record of the last run (see `graph.tape.Tape`).
+        """The record of the last run, by the interpreter or a compiled plan (see `graph.tape.Tape`).
 
         Raises
         ------
         ForwardFirstError
             Before any `forward`.
+        GraphError
+            When the last run was a compiled plan's that records nothing (``compile(record=False)``).
         """
-        if self._tape is None:
+        record = self._record
+        if record is None:
             raise ForwardFirstError("ComputationalGraph: nothing has run yet; call forward() first")
-        return self._tape
+        return record if isinstance(record, Tape) else record.tape()
+
+    def _recorded(self, record: Record) -> None:
+        """Make ``record`` (a compiled plan's run) this graph's last run, which every view shows."""
+        self._record = record
+
+    def _last_leaves(self) -> list[Any] | None:
+        """The values of the inputs and parameters in the last run, if there was one that was recorded."""
+        try:
+            tape = self.tape()
+        except (ForwardFirstError, GraphError):
+            return None
+        return [tape.values[leaf] for leaf in (*self.inputs.values(), *self.parameters.values())]
+
+    def _shown(self) -> Tape:
+        """The tape a view draws: the last run's, or an empty one before any run."""
+        return self.tape() if self._record is not None else Tape(self._order, self.output)
 
     def trace(self) -> Trace:
         """The chain-rule steps of the last `backward`, one per gate, as recorded (`graph.views.trace`)."""
         from .views.trace import trace
 
-        return trace(self._tape if self._tape is not None else Tape(self._order, self.output))
+        return trace(self._shown())
 
     def to_dot(self, *, title: str | None = None, digits: int = 4, direction: str | None = None) -> str:
         """The graph with its last run as Graphviz DOT text: values in green, gradients in red."""
         from .views.draw import to_dot
 
-        return to_dot(self._tape if self._tape is not None else Tape(self._order, self.output),
-                      title=title, digits=digits, direction=direction)
+        return to_dot(self._shown(), title=title, digits=digits, direction=direction)
 
     def render(self, path: str | os.PathLike[str], format: str = "svg", *, title: str | None = None,
                digits: int = 4, direction: str | None = None) -> Path:
@@ -388,11 +412,15 @@ class ComputationalGraph:
 
         return Player(self.tape(), title=title)
 
-    def compile(self) -> CompiledGraph:
-        """The graph's run written out as straight-line Python (`graph.compile`)."""
+    def compile(self, *, record: bool = True) -> CompiledGraph:
+        """The graph's run written out as straight-line Python from its gates' own methods (`graph.compile`).
+
+        ``record=False``: its runs record nothing (the views then say so) and keep only
+        what backward needs.
+        """
         from .compile import CompiledGraph
 
-        return CompiledGraph(self)
+        return CompiledGraph(self, record=record)
 
 
 def _gate_backward(node: Node, upstream: Any) -> Any:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
+import sys
+import threading
 import weakref
+from collections.abc import Callable
 from typing import Any, cast
 
 import numpy as np
@@ -20,7 +23,7 @@ from gates import Add, Divide, Gate, MatMul, Multiply, Negate, Power, Subtract
 
 from .errors import FeedError, GraphError
 
-__all__ = ["Constant", "Input", "Node", "Parameter", "as_value"]
+__all__ = ["Constant", "Input", "Node", "Parameter", "as_value", "settle", "show_later", "show_runs"]
 
 
 class Node:
@@ -48,7 +51,7 @@ class Node:
         Forward value and gradient of the last run that reached this node (``None`` before).
     """
 
-    __slots__ = ("name", "gate", "inputs", "requires_grad", "skips", "value", "grad", "last_run",
+    __slots__ = ("name", "gate", "inputs", "requires_grad", "skips", "_value", "_grad", "last_run",
                  "__weakref__")
     name: str | None
     gate: Gate | None
@@ -57,8 +60,8 @@ class Node:
     #: ``needs_input_grad`` for a gate whose ``backward`` can use it to skip work, when an input needs no
     #: gradient; else ``None`` (the gate is simply called with ``dout``).
     skips: tuple[bool, ...] | None
-    value: Any
-    grad: Any
+    _value: Any
+    _grad: Any
     #: The run (a graph's tape) whose forward last ran this node's gate, and so owns what the gate kept.
     last_run: object
     # numpy defers to our reflected operators: ``array + node`` builds a node.
@@ -73,7 +76,29 @@ class Node:
             requires_grad = True in needs  # a gradient flows to a gate node if it flows to any input
             if False in needs and _can_skip(type(gate)):
                 self.skips = tuple(needs)
-        self.requires_grad, self.value, self.grad, self.last_run = requires_grad, value, None, None
+        self.requires_grad, self._value, self._grad, self.last_run = requires_grad, value, None, None
+
+    @property
+    def value(self) -> Any:
+        """The forward value of the last run that reached this node (``None`` before any)."""
+        if _UNSHOWN:
+            show_runs()
+        return self._value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self._value = value
+
+    @property
+    def grad(self) -> Any:
+        """The gradient from the last backward that reached this node (``None`` before any); read-only."""
+        if _UNSHOWN:
+            show_runs()
+        return self._grad
+
+    @grad.setter
+    def grad(self, grad: Any) -> None:
+        self._grad = grad
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
@@ -254,20 +279,21 @@ class Parameter(Node):
            [2., 3.]])
     """
 
-    __slots__ = ("_value",)
-    _value: np.ndarray
+    __slots__ = ()
 
     def __init__(self, name: str, value: Any) -> None:
         if not isinstance(name, str) or not name:
             raise GraphError(f"Parameter needs a non-empty string name, got {name!r}")
-        super().__init__(name, requires_grad=True, value=value)
+        super().__init__(name, requires_grad=True)
+        self.value = value
 
     @property
     def value(self) -> np.ndarray:
         """The current value, an array of float64 (or float32) that you may change in place."""
         if not self._value.flags.writeable:  # a run recorded it: leave that one as it was
             self._value = self._value.copy()
-        return self._value
+        value: np.ndarray = self._value
+        return value
 
     @value.setter
     def value(self, value: Any) -> None:
@@ -275,9 +301,18 @@ class Parameter(Node):
             self._value = np.array(as_value(value, f"parameter {self.name!r}", to_float=True))
 
     def recorded(self) -> np.ndarray:
-        """The value for a run to record: the array itself, frozen from now on."""
-        self._value.flags.writeable = False
-        return self._value
+        """The value for a run to record: read-only, and nobody else's to change.
+
+        That is the array itself, frozen from now on, unless someone may still write
+        to it: a view taken before the run (``row = W.value[0]``), or the array
+        itself held elsewhere. Then the run records a frozen copy, and the
+        parameter keeps its array (changing it changes the next run, never this one).
+        """
+        value: np.ndarray = self._value
+        if value.flags.writeable and sys.getrefcount(value) > _OWN_REFERENCES:
+            value = value.copy()
+        value.flags.writeable = False
+        return value
 
     def update(self, delta: Any) -> None:
         """Add ``delta`` to the value, keeping its dtype: ``value = value + delta``, as a new array.
@@ -289,6 +324,11 @@ class Parameter(Node):
 
     def __repr__(self) -> str:
         return f"Parameter({self.name!r}, shape={np.shape(self._value)})"
+
+
+#: References to a parameter's array when nobody else holds it: its slot, ``recorded``'s local and
+#: ``sys.getrefcount``'s argument (CPython counts references; a view of the array holds one too).
+_OWN_REFERENCES = 3
 
 
 class Constant(Node):
@@ -311,6 +351,42 @@ class Constant(Node):
 
     def __repr__(self) -> str:
         return f"Constant({self.value!r})" if self.name is None else f"Constant({self.name!r})"
+
+
+# --- what the nodes show: the last run that reached them -------------------------------------------
+
+#: Runs whose values are not on their nodes yet, by the graph that ran them: a compiled plan records its
+#: run lazily, and puts its values and gradients on the nodes only when someone looks (`Node.value`).
+_UNSHOWN: dict[int, Callable[[], None]] = {}
+_SHOWING = threading.Lock()
+
+
+def show_later(graph: object, show: Callable[[], None]) -> None:
+    """Let ``show()`` put ``graph``'s last run on its nodes when someone first looks at one.
+
+    Runs of other graphs waiting to be shown are shown first (their values are
+    older); a run of ``graph`` itself waiting still is replaced.
+    """
+    settle(graph)
+    with _SHOWING:
+        _UNSHOWN[id(graph)] = show
+
+
+def settle(graph: object) -> None:
+    """Before ``graph`` runs: show every other graph's waiting run, and forget ``graph``'s own."""
+    if _UNSHOWN:
+        with _SHOWING:
+            _UNSHOWN.pop(id(graph), None)
+        show_runs()
+
+
+def show_runs() -> None:
+    """Put every waiting run on its nodes, oldest first."""
+    with _SHOWING:
+        waiting = list(_UNSHOWN.values())
+        _UNSHOWN.clear()
+    for show in waiting:
+        show()
 
 
 #: Which node each gate serves, by the gate's id: one gate instance serves one node. The node is held

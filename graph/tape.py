@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -28,11 +28,18 @@ from gates.base import shape_of
 from .errors import GraphError
 from .nodes import Node
 
-__all__ = ["RUNS", "Step", "Tape", "name_the_node", "public"]
+__all__ = ["RUNS", "Step", "Tape", "add_gradients", "cast_like", "checked_count", "checked_gradient",
+           "checked_value", "name_the_node", "own", "public"]
 
 #: One run at a time: a forward or a backward holds this lock while its loop runs, so that graphs
 #: sharing gates or parameters can be used from several threads (`ComputationalGraph`, Notes).
 RUNS = threading.RLock()
+
+
+class Record(Protocol):
+    """A run recorded otherwise than by the interpreter's loops (a compiled plan's): a tape on demand."""
+
+    def tape(self) -> Tape: ...
 
 
 class Step(NamedTuple):
@@ -102,7 +109,7 @@ class Tape:
             value = values[node]
             if type(value) is not float:
                 values[node] = value = checked_value(node, value)
-            node.value = value
+            node._value = value
             node.last_run = self
         self.forward_done = True
         return public(values[self.output])
@@ -131,29 +138,33 @@ class Tape:
         """Record what ``node``'s gate returned for ``upstream``, and pass it on to the inputs.
 
         Each input's gradient is checked (a number or an array, shaped exactly like
-        the input) and added to what the input has received so far: a value used
-        several times gets the sum of its gradients.
+        the input; see `checked_gradient`) and added to what the input has received
+        so far: a value used several times gets the sum of its gradients.
         """
         inputs = node.inputs
         if type(downstream) is not tuple or len(downstream) != len(inputs):
             downstream = checked_count(node, downstream)
         grads, values = self.grads, self.values
-        for x, g in zip(inputs, downstream, strict=True):
-            if g is None:
-                continue
-            if type(g) is not float or type(values[x]) is not float:
-                g = checked_gradient(node, downstream, g, values[x], upstream)
-            if x.requires_grad:
+        checked = downstream
+        for i, (x, g) in enumerate(zip(inputs, downstream, strict=True)):
+            if g is not None and (type(g) is not float or type(values[x]) is not float):
+                g = checked_gradient(node, i, g, values[x], upstream, downstream)
+                if g is not downstream[i]:
+                    checked = (*checked[:i], g, *checked[i + 1:])
+            if g is not None and x.requires_grad:
                 have = grads.get(x)
                 grads[x] = g if have is None else have + g  # fan-out: gradients add, into a new value
-        self.sent.append((node, upstream, downstream))
+        self.sent.append((node, upstream, checked))
 
     def finish_backward(self) -> None:
-        """Show each node's gradient on the node (``node.grad``), and mark the backward done."""
+        """Show each node's gradient on the node (``node.grad``, read-only), and mark the backward done."""
         grads = self.grads
         for node in self.order:
             if node.requires_grad:
-                node.grad = grads.get(node)
+                g = grads.get(node)
+                if isinstance(g, np.ndarray):
+                    g.flags.writeable = False
+                node._grad = g
         self.backward_done = True
 
 
@@ -186,14 +197,19 @@ def checked_count(node: Node, grads: Any) -> tuple[Any, ...]:
     return tuple(grads)
 
 
-def checked_gradient(node: Node, downstream: tuple[Any, ...], grad: Any, value: Any, upstream: Any) -> Any:
-    """``grad`` (one of ``downstream``), if it is a real number or array shaped exactly like its input.
+def checked_gradient(node: Node, index: int, grad: Any, value: Any, upstream: Any,
+                     downstream: tuple[Any, ...] | list[Any]) -> Any:
+    """Gradient ``index`` of what ``node``'s gate returned, checked; None stays None.
+
+    A gradient must be a real number or array shaped exactly like its input
+    ``value``; it comes back in the input's dtype (`cast_like`).
 
     An array that shares memory with ``upstream`` or with another gradient of the
     same gate (a gate may hand ``dout`` straight through, or return one array for
     two inputs) is copied: each node's gradient must be an array of its own.
     """
-    index = next(i for i, g in enumerate(downstream) if g is grad)
+    if grad is None:
+        return None
     source = node.inputs[index]
     which = f"input {index} ({source.name!r})" if source.name is not None else f"input {index}"
     if isinstance(grad, np.ndarray):
@@ -209,13 +225,59 @@ def checked_gradient(node: Node, downstream: tuple[Any, ...], grad: Any, value: 
     if isinstance(grad, np.ndarray) and (np.may_share_memory(grad, upstream) or any(
             h is not grad and isinstance(h, np.ndarray) and np.may_share_memory(grad, h) for h in downstream)
             or sum(h is grad for h in downstream) > 1):
-        return grad.copy()
-    return grad
+        grad = grad.copy()
+    return cast_like(grad, value)
+
+
+def cast_like(grad: Any, value: Any) -> Any:
+    """``grad`` in the dtype of its variable ``value``: a gradient has its variable's dtype (as in PyTorch).
+
+    A float16 input whose gate multiplied it by a float64 parameter gets a float16
+    gradient, not numpy's promoted float64; integers get no conversion.
+
+    Examples
+    --------
+    >>> cast_like(np.ones(2), np.zeros(2, np.float16)).dtype
+    dtype('float16')
+    >>> cast_like(np.float32(0.5), 1.0), cast_like(2.0, 1.0)
+    (np.float64(0.5), 2.0)
+    """
+    if type(grad) is float and type(value) is float:
+        return grad
+    want = np.dtype(np.float64) if type(value) is float else getattr(value, "dtype", None)
+    if want is None or want.kind != "f":
+        return grad
+    have = np.dtype(np.float64) if type(grad) is float else getattr(grad, "dtype", None)
+    if have is None or have == want:
+        return grad
+    if isinstance(grad, np.ndarray):
+        return grad.astype(want)
+    return want.type(grad)
+
+
+def add_gradients(a: Any, b: Any) -> Any:
+    """``a + b``, where either may be None (a gate that gave no gradient): the other, or None.
+
+    >>> add_gradients(None, 2.0), add_gradients(1.0, 2.0), add_gradients(None, None)
+    (2.0, 3.0, None)
+    """
+    return b if a is None else a if b is None else a + b
 
 
 def public(value: Any) -> Any:
     """A value as the user gets it: 0-d values as Python floats, arrays as they are."""
     return float(value) if shape_of(value) == () else value
+
+
+def own(grad: Any) -> Any:
+    """A gradient as the caller of ``backward`` gets it: 0-d as a Python float, an array as a copy.
+
+    The copy is the caller's own, to change at will (``dW += reg * W``, as the
+    course's code does); the run's record keeps its own, read-only.
+    """
+    if isinstance(grad, np.ndarray) and grad.ndim:
+        return grad.copy()
+    return float(grad)
 
 
 def stale_error(node: Node) -> GraphError:

@@ -1,0 +1,845 @@
+"""Writing a graph's run out as code: each node's rule specialised, named, and assembled as a syntax tree.
+
+For one signature of the leaves (their shapes and dtypes), `write` walks the
+graph forward, specialising each gate's inlined rule (`graph.compile.rules`) to
+the kinds of its inputs (`graph.compile.kinds`, `graph.compile.passes`), then
+backward, specialising each backward to the kind of its upstream gradient. It
+then instantiates every rule in the plan's names, all from one `Namer`: the node
+``q``'s value is ``q``, its gradient ``dq``, its gate's temporaries ``q_local``,
+``q_e``; constants stand in the tree as values, never as text. The result is a
+``forward`` and a ``backward`` function as an `ast.Module`, every statement on
+the line it has in the source text, so that an error in the generated code
+names its node, and so that the text (`Written.source`) is rendered only when
+someone asks for it.
+
+Specialised rules are cached by everything they depend on (the gate's methods
+and constants, the kinds of its inputs and of its upstream gradient, which
+gradients are wanted), so a long chain of like gates costs one specialisation.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gates import Gate
+
+from ..nodes import Input, Node, Parameter
+from ..tape import add_gradients, cast_like, checked_count, checked_gradient, checked_value
+from .kinds import Kind, kind_of, learn, sample
+from .methods import InlineError, read_method
+from .names import Namer
+from .passes import Sweep, drop_dead, name_results
+from .rules import Rule, constant_key, inline, is_literal
+from .syntax import LOAD, STORE, assign, function_def, literal, load, store
+
+__all__ = ["Cache", "Line", "Written", "render", "write"]
+
+_MISSING = object()
+
+
+# --- what the plan is written from -------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Special:
+    """A rule specialised to the kinds of one node's inputs and upstream gradient.
+
+    ``scalar_*`` are the same statements lowered to Python and ``math``, for a
+    plan of Python floats (None otherwise). ``raw`` is the kind of each gradient
+    as the rule computes it, ``grads`` once cast to its variable's dtype.
+    """
+
+    rule: Rule
+    forward: list[ast.stmt]
+    backward: list[ast.stmt]
+    scalar_forward: list[ast.stmt] | None = None
+    scalar_backward: list[ast.stmt] | None = None
+    raw: tuple[Kind | None, ...] = ()
+    grads: tuple[Kind | None, ...] = ()
+
+
+@dataclass(eq=False)
+class _Forward:
+    """What running a rule's forward on samples taught: the kind of everything it computes."""
+
+    given: dict[str, Any]
+    values: dict[str, Any]
+    kinds: dict[int, Kind]
+    out: Kind
+
+
+class Cache:
+    """Rules, what their forwards compute, and their specialisations: shared by the nodes of a plan."""
+
+    def __init__(self) -> None:
+        self.rules: dict[Any, Rule | InlineError] = {}
+        self.forwards: dict[Any, _Forward | None] = {}
+        self.specials: dict[Any, Special] = {}
+
+    def rule(self, gate: Gate, skips: tuple[bool, ...] | None) -> Rule:
+        """``gate``'s rule, inlined (`graph.compile.rules.inline`), or `InlineError`."""
+        kind = type(gate)
+        try:
+            kept = read_method(kind.forward).stores
+        except InlineError:
+            kept = frozenset()
+        key = (kind, kind.forward, kind.backward, constant_key(gate, kept), skips)
+        known = self.rules.get(key)
+        if known is None:
+            try:
+                known = inline(gate, skips)
+            except InlineError as reason:
+                known = reason
+            self.rules[key] = known
+        if isinstance(known, InlineError):
+            raise known
+        return known
+
+    def forward(self, rule: Rule, gate: Gate, inputs: tuple[Kind, ...]) -> _Forward | None:
+        """The rule's forward run on samples of ``inputs``; None if it raised (its kinds stay unknown)."""
+        key = (id(rule), inputs)
+        if key not in self.forwards:
+            given = {f"@{i}": sample(k) for i, k in enumerate(inputs)}
+            given["@self"] = gate
+            try:
+                learnt = learn(rule.forward, given, {s: v for s, (_, v) in rule.globals.items()})
+                out = kind_of(learnt.values["@out"])
+                self.forwards[key] = _Forward(given, learnt.values, learnt.kinds, out)
+            except Exception:  # shapes that do not fit: the run will raise the gate's own error
+                self.forwards[key] = None
+        return self.forwards[key]
+
+
+def _cast_kind(grad: Kind, value: Kind) -> Kind:
+    """The kind of a gradient once it has its variable's dtype (`graph.tape.cast_like`)."""
+    if value.dtype is None or grad.dtype is None or grad.dtype == value.dtype \
+            or np.dtype(value.dtype).kind != "f":
+        return grad
+    if grad.type is np.ndarray:
+        return Kind(np.ndarray, grad.shape, value.dtype)
+    return Kind(np.dtype(value.dtype).type, grad.shape, value.dtype)
+
+
+def _seed_kind(out: Kind) -> Kind:
+    """The kind of ∂f/∂f (`ComputationalGraph._seed`).
+
+    It has the output's shape and dtype; a float64 number is a Python float.
+    """
+    if out.shape == () and out.dtype == "<f8":
+        return Kind(float, (), "<f8")
+    if out.shape == ():
+        return Kind(np.dtype(out.dtype).type, (), out.dtype)
+    return Kind(np.ndarray, out.shape, out.dtype)
+
+
+# --- the plan as written ----------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Line:
+    """One line of the generated source: a statement (of a node) or a comment; ``lineno`` once numbered."""
+
+    statement: ast.stmt | None
+    node: Node | None = None
+    comment: str = ""
+    indent: int = 1
+    lineno: int = 0
+
+
+@dataclass(eq=False)
+class Written:
+    """A plan's code: what to compile, what to show, and where its results are.
+
+    Attributes
+    ----------
+    modules : list of ast.Module
+        The numpy code, then (for a plan of Python floats) the same lowered to
+        Python and ``math``. Both keep the same values, in the same order.
+    lines : list of list of Line
+        Each module's lines, numbered as compiled.
+    namespace : dict
+        The globals the code reads (bound values, by their names in the code).
+    called : list of Node
+        Gate nodes called through their methods (not inlined).
+    reported : list of str
+        The leaves whose gradients backward returns, in order.
+    kept : dict of Node to int
+        The index of a node's value in what forward returns.
+    grads, edges : dict
+        The index in backward's recorded gradients of each node's gradient, and
+        of the gradient each gate sent along each input edge ``(node, i)``.
+    """
+
+    modules: list[ast.Module]
+    lines: list[list[Line]]
+    namespace: dict[str, Any]
+    called: list[Node]
+    reported: list[str]
+    kept: dict[Node, int]
+    grads: dict[Node, int] = field(default_factory=dict)
+    edges: dict[tuple[Node, int], int] = field(default_factory=dict)
+    text: str | None = None
+
+    def line_nodes(self, variant: int) -> dict[int, Node]:
+        """Which node each line of a variant belongs to (to name it in an error)."""
+        return {line.lineno + k: line.node for line in self.lines[variant] if line.node is not None
+                for k in range(_height(line.statement))}
+
+    def source(self) -> str:
+        """The generated code as text: the variant a run tries first (rendered once, when first asked for)."""
+        if self.text is None:
+            self.text = render(self.lines[-1])
+        return self.text
+
+
+def render(lines: list[Line]) -> str:
+    """The source text of ``lines``: every statement on the line number it was compiled with."""
+    out: list[str] = []
+    for line in lines:
+        pad = "    " * line.indent
+        if line.statement is None:
+            out.append(line.comment if line.indent == 0 else f"{pad}# {line.comment}" if line.comment else "")
+            continue
+        text = ast.unparse(_for_display(line.statement))
+        first, *rest = text.split("\n")
+        first = pad + first
+        if line.comment:
+            first = f"{first.ljust(_COMMENT_COLUMN - 2)}  # {line.comment}"
+        out.append(first)
+        out += [pad + r for r in rest]
+    return "\n".join(out) + "\n"
+
+
+_COMMENT_COLUMN = 48
+
+
+def _number(lines: list[Line]) -> None:
+    """Number ``lines`` from 1, giving every node of each statement its line (as `compile` needs)."""
+    lineno = 1
+    for line in lines:
+        line.lineno = lineno
+        lineno += _place(line.statement, lineno) if line.statement is not None else 1
+
+
+def _place(statement: ast.stmt, lineno: int) -> int:
+    """Give ``statement`` line ``lineno`` (its nested statements the lines after); return its height."""
+    if isinstance(statement, ast.If):
+        for sub in ast.walk(statement.test):
+            _at(sub, lineno)
+        _at(statement, lineno)
+        height = 1
+        for nested in statement.body:
+            height += _place(nested, lineno + height)
+        statement.end_lineno = lineno + height - 1
+        return height
+    for sub in ast.walk(statement):
+        _at(sub, lineno)
+    return 1
+
+
+def _at(node: ast.AST, lineno: int) -> None:
+    if isinstance(node, ast.stmt | ast.expr | ast.arg | ast.keyword | ast.excepthandler):
+        node.lineno = node.end_lineno = lineno
+        node.col_offset = node.end_col_offset = 0
+
+
+def _height(statement: ast.stmt | None) -> int:
+    if isinstance(statement, ast.If):
+        return 1 + sum(_height(s) for s in statement.body)
+    return 1
+
+
+class _Display(ast.NodeTransformer):
+    """Constants as a reader writes them: ``(-3.0)``, ``inf``, ``nan`` (the compiled code holds values)."""
+
+    def visit_Constant(self, node: ast.Constant) -> ast.expr:
+        value = node.value
+        if type(value) is float:
+            if math.isnan(value):
+                return ast.Name("nan")
+            if math.isinf(value):
+                return ast.Name("inf" if value > 0 else "(-inf)")
+            if math.copysign(1.0, value) < 0:
+                return ast.Name(f"({value!r})")
+        if type(value) is int and value < 0:
+            return ast.Name(f"({value!r})")
+        return node
+
+
+def _for_display(statement: ast.stmt) -> ast.stmt:
+    if not any(isinstance(n, ast.Constant) and type(n.value) in (float, int) for n in ast.walk(statement)):
+        return statement
+    return ast.fix_missing_locations(_Display().visit(_clone(statement, None)))  # type: ignore[no-any-return]
+
+
+_LEAF_TYPES = (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
+
+
+def _clone(item: Any, rename: Any) -> Any:
+    """A copy of a syntax tree; ``rename(name_node)`` gives each `ast.Name`'s replacement."""
+    if isinstance(item, ast.Name) and rename is not None:
+        return rename(item)
+    if isinstance(item, list):
+        return [_clone(i, rename) for i in item]
+    if not isinstance(item, ast.AST) or isinstance(item, _LEAF_TYPES):
+        return item
+    return type(item)(**{f: _clone(getattr(item, f), rename) for f in item._fields})
+
+
+# --- writing ----------------------------------------------------------------------------------------
+
+
+def write(graph: Any, order: tuple[Node, ...], kinds: dict[Node, Kind | None], record: bool,
+          cache: Cache | None = None) -> Written:
+    """The code of ``graph``'s run for leaves of the given kinds (`kinds` holds the leaves' kinds).
+
+    ``record``: forward keeps every node's value and backward every gradient, for
+    the graph's tape; otherwise only what backward needs.
+    """
+    plan = _Plan(graph, order, dict(kinds), record, cache or Cache())
+    plan.specialise()
+    return plan.assemble()
+
+
+class _Plan:
+    """The state of one plan being written (see `write`)."""
+
+    def __init__(self, graph: Any, order: tuple[Node, ...], kinds: dict[Node, Kind | None], record: bool,
+                 cache: Cache) -> None:
+        self.graph, self.order, self.record, self.cache, self.kinds = graph, order, record, cache, kinds
+        self.namespace: dict[str, Any] = {}
+        self.global_names: dict[int, str] = {}
+        self.leaves = [*graph.inputs.values(), *graph.parameters.values()]
+        self.gates = [n for n in order if n.gate is not None]
+        for node in order:
+            if node.gate is None and not isinstance(node, Input | Parameter):
+                self.kinds[node] = kind_of(node.value)
+        self.grad_names: dict[Node, str] = {}
+        self.rules: dict[Node, Rule] = {}
+        self.called: list[Node] = []
+        self.specials: dict[Node, Special] = {}
+        self.maybe_none: set[Node] = set()      # nodes whose gradient may be None at run time
+        self.instances: dict[tuple[Node, str], str] = {}
+        self.scalar = False
+
+    # --- names -------------------------------------------------------------------------------
+
+    def name_nodes(self) -> None:
+        """Names for the nodes, the users' own first: every name the plan makes up comes after.
+
+        The builtins that the gates' methods call are taken from the start, so that a
+        node called ``max`` or ``len`` cannot hide them; a node may take any other.
+        """
+        used = {hint for rule in self.rules.values() for hint, value in rule.globals.values()
+                if getattr(builtins, hint, _MISSING) is value}
+        self.namer = Namer(taken=used)
+        self.names: dict[Node, str] = {}
+        self.values: dict[Node, ast.expr] = {}
+        for node in self.order:
+            if node.gate is None and not isinstance(node, Input | Parameter):
+                if is_literal(node.value):
+                    self.values[node] = literal(node.value)  # a number: the value itself, in the tree
+                    continue
+                self.names[node] = self.namer.name(node.name if node.name is not None else "c")
+                self.namespace[self.names[node]] = node.value
+            else:
+                self.names[node] = self.namer.name(str(node.name))
+            self.values[node] = load(self.names[node])
+        self.run_name = self.namer.name("run") if self.called else "run"
+
+    def grad_name(self, node: Node) -> str:
+        name = self.grad_names.get(node)
+        if name is None:
+            name = self.grad_names[node] = self.namer.name(f"d{self.names[node]}")
+        return name
+
+    def once(self, key: Any, hint: str) -> str:
+        """A name for ``key`` (an edge, a node's returned tuple): the same one in both variants."""
+        name = self.instances.get(key)
+        if name is None:
+            name = self.instances[key] = self.namer.name(hint)
+        return name
+
+    def bind(self, value: Any, hint: str) -> str:
+        """The plan's global name for ``value`` (one per object), bound in the namespace."""
+        name = self.global_names.get(id(value))
+        if name is None:
+            if getattr(builtins, hint, _MISSING) is value:
+                name = hint  # a builtin: found without binding (and no user's name can take it)
+            else:
+                name = self.namer.name(hint)
+                self.namespace[name] = value
+            self.global_names[id(value)] = name
+        return name
+
+    # --- specialising --------------------------------------------------------------------------
+
+    def specialise(self) -> None:
+        """Every gate node's rule, specialised to the kinds of its inputs and upstream gradient."""
+        forwards: dict[Node, _Forward | None] = {}
+        for node in self.gates:
+            assert node.gate is not None
+            try:
+                rule = self.cache.rule(node.gate, node.skips)
+            except InlineError:
+                self.called.append(node)
+                self.kinds[node] = None
+                continue
+            self.rules[node] = rule
+            in_kinds = tuple(self.kinds.get(x) for x in node.inputs)
+            known = tuple(k for k in in_kinds if k is not None)
+            typed = rule.trusted[0] and len(known) == len(in_kinds)
+            learnt = self.cache.forward(rule, node.gate, known) if typed else None
+            forwards[node] = learnt
+            self.kinds[node] = learnt.out if learnt is not None else None
+        self.scalar = bool(self.gates) and not self.called and all(
+            k is not None and k.scalar64 for n, k in self.kinds.items()
+            if n.gate is not None or n in self.leaves)
+        self.forwards = forwards
+        self.backward_kinds()
+
+    def backward_kinds(self) -> None:
+        """Walk backward: the kind of each upstream gradient, and each node's rule specialised to it."""
+        self.contributions: dict[Node, list[Kind | None]] = {}
+        self.reached: set[Node] = set()
+        output = self.graph.output
+        if output.requires_grad and output.gate is not None:
+            out = self.kinds.get(output)
+            self.contributions[output] = [_seed_kind(out) if out is not None else None]
+            self.reached.add(output)
+        for node in reversed(self.gates):
+            if node not in self.reached:
+                continue
+            dout = self._sum_kind(self.contributions[node])
+            wanted = tuple(x.requires_grad for x in node.inputs)
+            rule = self.rules.get(node)
+            if rule is None:
+                grads: tuple[Kind | None, ...] = (None,) * len(node.inputs)
+                unsure = True  # called through its methods: anything may come back, None included
+            else:
+                special = self.specials[node] = self.special(node, rule, dout, wanted)
+                grads = special.grads
+                unsure = not rule.trusted[1] or not rule.counted or node in self.maybe_none
+            for x, want, gives, kind in zip(node.inputs, wanted, self.gives(node), grads, strict=True):
+                if want and gives:
+                    self.contributions.setdefault(x, []).append(kind)
+                    self.reached.add(x)
+                    if unsure:
+                        self.maybe_none.add(x)
+
+    def gives(self, node: Node) -> tuple[bool, ...]:
+        rule = self.rules.get(node)
+        return rule.gives if rule is not None else (True,) * len(node.inputs)
+
+    @staticmethod
+    def _sum_kind(kinds: list[Kind | None]) -> Kind | None:
+        if None in kinds:
+            return None
+        if len(kinds) == 1:
+            return kinds[0]
+        total = sample(kinds[0])  # type: ignore[arg-type]
+        for kind in kinds[1:]:
+            total = total + sample(kind)  # type: ignore[arg-type]
+        return kind_of(total)
+
+    def special(self, node: Node, rule: Rule, dout: Kind | None, wanted: tuple[bool, ...]) -> Special:
+        in_kinds = tuple(self.kinds.get(x) for x in node.inputs)
+        key = (id(rule), in_kinds, dout, wanted, self.scalar)
+        known = self.cache.specials.get(key)
+        if known is not None:
+            return known
+        learnt = self.forwards.get(node)
+        symbols: dict[str, Kind] = {f"@{i}": k for i, k in enumerate(in_kinds) if k is not None}
+        kinds: dict[int, Kind] = {}
+        raw: list[Kind | None] = [None] * len(node.inputs)
+        if learnt is not None:
+            symbols.update({s: kind_of(v) for s, v in learnt.values.items()})
+            kinds.update(learnt.kinds)
+            if rule.trusted[1] and dout is not None:
+                given = {**learnt.given, **learnt.values, "@dout": sample(dout)}
+                try:
+                    back = learn(rule.backward, given, {s: v for s, (_, v) in rule.globals.items()})
+                except Exception:  # the run will raise it, with the gate's own message
+                    back = None
+                if back is not None:
+                    symbols["@dout"] = dout
+                    symbols.update({s: kind_of(v) for s, v in back.values.items()})
+                    kinds.update(back.kinds)
+                    raw = [kind_of(back.values[f"@g{i}"]) if f"@g{i}" in back.values else None
+                           for i in range(len(node.inputs))]
+        grads = tuple(None if r is None or k is None else _cast_kind(r, k) for r, k in zip(raw, in_kinds,
+                                                                                           strict=True))
+        live = {f"@g{i}" for i, w in enumerate(wanted) if w} | {"@grads"}
+        swept = []
+        for lower in (False, True) if self.scalar else (False,):
+            sweep = Sweep(rule, kinds if rule.trusted[0] else {}, symbols, lower)
+            forward = sweep.statements(rule.forward)
+            if not rule.trusted[1]:
+                sweep.kinds, sweep.lower = {}, False
+            swept.append(name_results(forward, sweep.statements(rule.backward)))
+        # one liveness for both variants, so that either backward can follow either forward
+        reads: set[str] = {"@out"}
+        backs = []
+        for _, backward in swept:
+            if rule.trusted[1]:
+                backward, needed = drop_dead(backward, live, rule)
+            else:
+                needed = {n.id for s in backward for n in ast.walk(s) if isinstance(n, ast.Name)}
+            backs.append(backward)
+            reads |= needed
+        fronts = [drop_dead(forward, reads, rule)[0] if rule.trusted[0] else forward for forward, _ in swept]
+        special = Special(rule, fronts[0], backs[0], raw=tuple(raw), grads=grads)
+        if self.scalar:
+            special.scalar_forward, special.scalar_backward = fronts[1], backs[1]
+        self.cache.specials[key] = special
+        return special
+
+    def forward_only(self, node: Node) -> Special:
+        """The specialised forward of a node that no gradient reaches (its backward never runs)."""
+        rule = self.rules[node]
+        in_kinds = tuple(self.kinds.get(x) for x in node.inputs)
+        key = (id(rule), in_kinds, "forward only", self.scalar)
+        known = self.cache.specials.get(key)
+        if known is None:
+            learnt = self.forwards.get(node)
+            symbols = {f"@{i}": k for i, k in enumerate(in_kinds) if k is not None}
+            kinds: dict[int, Kind] = {}
+            if learnt is not None:
+                symbols.update({s: kind_of(v) for s, v in learnt.values.items()})
+                kinds = learnt.kinds
+            fronts = []
+            for lower in (False, True) if self.scalar else (False,):
+                sweep = Sweep(rule, kinds if rule.trusted[0] else {}, symbols, lower)
+                forward, _ = name_results(sweep.statements(rule.forward), [])
+                fronts.append(drop_dead(forward, {"@out"}, rule)[0] if rule.trusted[0] else forward)
+            known = Special(rule, fronts[0], [], fronts[-1] if self.scalar else None)
+            self.cache.specials[key] = known
+        self.specials[node] = known
+        return known
+
+    # --- assembling ----------------------------------------------------------------------------
+
+    def assemble(self) -> Written:
+        """The modules of both variants (numpy; Python floats, for a plan of floats), one layout of values."""
+        self.name_nodes()
+        bodies = []
+        for scalar in (False, True) if self.scalar else (False,):
+            forward: list[Line] = []
+            for node in self.gates:
+                statements = self.forward_statements(node, scalar)
+                makes = _maker(statements, self.names[node])
+                forward += [Line(s, node, self.formula(node) if i == makes else "")
+                            for i, s in enumerate(statements)]
+            backward: list[Line] = []
+            grads_out, recorded = self.backward_lines(scalar, backward)
+            bodies.append((forward, backward, grads_out, recorded))
+        leaf_names = [self.names[leaf] for leaf in self.leaves]
+        gate_names = [self.names[n] for n in self.gates]
+        read = {n.id for _, backward, _, _ in bodies for line in backward if line.statement is not None
+                for n in ast.walk(line.statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        made = {n.id for forward, _, _, _ in bodies for line in forward if line.statement is not None
+                for n in ast.walk(line.statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        kept = [name for name in dict.fromkeys([*leaf_names, *gate_names, *self.instances.values()])
+                if name in read and (name in made or name in leaf_names)]
+        if self.record:
+            kept = list(dict.fromkeys([*kept, *gate_names]))
+        position = {name: i for i, name in enumerate(kept)}
+        kept_values = {n: position[self.names[n]] for n in self.order
+                       if n in self.names and self.names[n] in position}
+        params = leaf_names + ([self.run_name] if self.called else [])
+        dout = self.grad_name(self.graph.output) if self.graph.output in self.reached \
+            else self.namer.name("dout")
+        saved = self.namer.name("saved")
+        modules, numbered = [], []
+        for forward, backward, grads_out, recorded in bodies:
+            out = ast.Return(ast.Tuple([self.values[self.graph.output],
+                                        ast.Tuple([load(k) for k in kept], LOAD)], LOAD))
+            unpack: ast.stmt | None = ast.Assign(targets=[ast.Tuple([store(k) for k in kept], STORE)],
+                                                 value=load(saved)) if kept else None
+            final = ast.Return(ast.Tuple([ast.Tuple(grads_out, LOAD), ast.Tuple(recorded, LOAD)], LOAD))
+            head = Line(None, comment=f"def forward({', '.join(params)}):", indent=0)
+            middle = [Line(out), Line(None, indent=0),
+                      Line(None, comment=f"def backward({dout}, {saved}):", indent=0)]
+            if unpack is not None:
+                middle.append(Line(unpack))
+            lines = [head, *forward, *middle, *backward, Line(final)]
+            _number(lines)
+            forward_def = function_def("forward", params, [line.statement for line in [*forward, middle[0]]
+                                                             if line.statement is not None])
+            backward_def = function_def("backward", [dout, saved], [
+                line.statement for line in [*middle[3:], *backward, lines[-1]] if line.statement is not None])
+            forward_def.lineno, backward_def.lineno = 1, middle[2].lineno
+            module = ast.Module([forward_def, backward_def], [])
+            _locate(module)
+            modules.append(module)
+            numbered.append(lines)
+        return Written(modules, numbered, self.namespace, self.called,
+                       [name for name, _ in self.reported()], kept_values, self.recorded_grads,
+                       self.recorded_edges)
+
+    def formula(self, node: Node) -> str:
+        """The gate as a formula in the plan's names, for a comment: ``q = W @ x``, ``s = σ(x)``."""
+        gate = node.gate
+        assert gate is not None
+        symbol = str(gate.symbol)
+        args = [self.display(x) for x in node.inputs]
+        out = self.names[node]
+        if len(args) == 2 and symbol in ("+", "-", "*", "/", "@"):
+            return f"{out} = {args[0]} {symbol} {args[1]}"
+        if len(args) == 1 and symbol == "‖·‖²":
+            return f"{out} = ‖{args[0]}‖²"
+        if len(args) == 1 and symbol == "1/x":
+            return f"{out} = 1/{args[0]}"
+        if len(args) == 1 and symbol == "-x":
+            return f"{out} = -{args[0]}"
+        if len(args) == 1 and symbol[:1] in ("*", "+", "/", "-"):
+            return f"{out} = {args[0]} {symbol}"
+        name = symbol if symbol != "?" else type(gate).__name__
+        return f"{out} = {name}({', '.join(args)})"
+
+    def display(self, node: Node) -> str:
+        value = self.values[node]
+        if isinstance(value, ast.Constant):
+            return ast.unparse(_Display().visit(literal(value.value)))
+        return self.names[node]
+
+    # --- one node's statements -----------------------------------------------------------------
+
+    def mapping(self, node: Node, symbol: str) -> ast.expr:
+        """What a rule's symbol is in this plan, for ``node`` (see `graph.compile.rules`)."""
+        if symbol[0] == "@":
+            if symbol == "@out":
+                return load(self.names[node])
+            if symbol == "@dout":
+                return load(self.grad_name(node))
+            if symbol[1] == "g":  # @g0, @g1, ..., @grads
+                return load(self.edge_names[symbol])
+            if symbol == "@self":
+                return load(self.bind(node.gate, f"{self.names[node]}_gate"))
+            return self.values[node.inputs[int(symbol[1:])]]
+        if symbol[0] == "!":
+            hint, value = self.rules[node].globals[symbol]
+            return load(self.bind(value, f"{self.names[node]}_gate" if value is node.gate else hint))
+        name = self.instances.get((node, symbol))
+        if name is None:
+            hint = self.rules[node].hints.get(symbol, "t")
+            name = self.instances[node, symbol] = self.namer.name(f"{self.names[node]}_{hint}")
+        return load(name)
+
+    def instantiate(self, statements: list[ast.stmt], node: Node) -> list[ast.stmt]:
+        """``statements`` (a rule's) in this plan's names, as new trees."""
+        def rename(name: ast.Name) -> ast.expr:
+            value = self.mapping(node, name.id)
+            if isinstance(name.ctx, ast.Store):
+                assert isinstance(value, ast.Name)
+                return store(value.id)
+            return value
+        return [_clone(s, rename) for s in statements]
+
+    def forward_statements(self, node: Node, scalar: bool) -> list[ast.stmt]:
+        name = self.names[node]
+        if node in self.called:  # not inlined: its own forward, checked; what it keeps this run's
+            gate_name, node_name = self.bind(node.gate, f"{name}_gate"), self.bind(node, f"{name}_node")
+            call = ast.Call(ast.Attribute(load(gate_name), "forward", LOAD),
+                            [self.values[x] for x in node.inputs], [])
+            return [ast.Assign(targets=[ast.Attribute(load(node_name), "last_run", STORE)],
+                               value=load(self.run_name)),
+                    assign(name, ast.Call(load(self.bind(checked_value, "checked_value")),
+                                          [load(node_name), call], []))]
+        special = self.specials.get(node) or self.forward_only(node)
+        statements = special.forward
+        if scalar and special.scalar_forward is not None:
+            statements = special.scalar_forward
+        out = self.instantiate(statements, node)
+        if not self.rules[node].trusted[0]:  # a learner's forward: its result checked, as in the interpreter
+            out.append(assign(name, ast.Call(load(self.bind(checked_value, "checked_value")),
+                                             [load(self.bind(node, f"{name}_node")), load(name)], [])))
+        return out
+
+    def backward_lines(self, scalar: bool, lines: list[Line]) -> tuple[list[ast.expr], list[ast.expr]]:
+        """Each reached gate's backward, in reverse order; return the leaves' gradients and the recorded ones.
+
+        A value that fans out gets the sum of its gradients, in the order they
+        arrive (the interpreter's): ``dx = ...`` for the first, ``dx += ...`` after.
+        When the run is recorded, each of those gradients keeps a name of its own
+        (``dx_sigx``), so that the tape can show what each gate sent.
+        """
+        arrived: dict[Node, int] = {}
+        expected = {x: len(kinds) for x, kinds in self.contributions.items()}
+        fanned: dict[tuple[Node, int], str] = {}    # a fanned-out edge's gradient: the name that holds it
+        for node in reversed(self.gates):
+            if node not in self.reached:
+                continue
+            targets: list[tuple[int, Node, str]] = []
+            self.edge_names: dict[str, str] = {}
+            for i, (x, gives) in enumerate(zip(node.inputs, self.gives(node), strict=True)):
+                if x.requires_grad and gives:
+                    name = self.grad_name(x) if expected[x] == 1 else \
+                        self.once((node, i), f"{self.grad_name(x)}_{self.names[node]}")
+                    self.edge_names[f"@g{i}"] = name
+                    targets.append((i, x, name))
+            statements = self.gate_backward(node, scalar, targets)
+            for i, x, name in targets:
+                if expected[x] > 1:
+                    arrived[x] = arrived.get(x, 0) + 1
+                    fanned[node, i] = self.accumulate(x, name, statements, arrived[x] == 1)
+            lines.append(Line(None, comment=self.formula(node)))
+            if node in self.maybe_none:  # its upstream gradient may be None: then its backward does not run
+                lines += [Line(assign(name, literal(None)), node) for _, _, name in targets]
+                statements = [ast.If(ast.Compare(load(self.grad_name(node)), [ast.IsNot()], [literal(None)]),
+                                     statements, [])]
+            lines += [Line(statement, node) for statement in statements]
+        if self.graph.output.gate is None and self.graph.output.requires_grad:  # a graph of one leaf
+            self.reached.add(self.graph.output)
+        grads_out: list[ast.expr] = [load(self.grad_name(leaf)) if leaf in self.reached else literal(None)
+                                     for _, leaf in self.reported()]
+        # what the tape will need: every node's gradient, then each fanned-out edge's (one layout for both
+        # variants: the names may differ, the places do not)
+        self.recorded_grads: dict[Node, int] = {}
+        self.recorded_edges: dict[tuple[Node, int], int] = {}
+        recorded: list[ast.expr] = []
+        if self.record:
+            for node in self.order:
+                if node in self.reached:
+                    self.recorded_grads[node] = len(recorded)
+                    recorded.append(load(self.grad_name(node)))
+            for node in reversed(self.gates):
+                for i, x in enumerate(node.inputs):
+                    if (node, i) in fanned:
+                        self.recorded_edges[node, i] = len(recorded)
+                        recorded.append(load(fanned[node, i]))
+                    elif x in self.recorded_grads and node in self.reached and x.requires_grad \
+                            and self.gives(node)[i]:
+                        self.recorded_edges[node, i] = self.recorded_grads[x]
+        return grads_out, recorded
+
+    def accumulate(self, x: Node, name: str, statements: list[ast.stmt], first: bool) -> str:
+        """Add the gradient just computed into ``name`` to ``x``'s (see `backward_lines`).
+
+        Returns the name that holds it, for the tape.
+        """
+        total = self.grad_name(x)
+        mine = [s for s in statements if isinstance(s, ast.Assign) and len(s.targets) == 1
+                and isinstance(s.targets[0], ast.Name) and s.targets[0].id == name]
+        value: ast.expr = load(name)
+        if len(mine) == 1 and not self.record:
+            statements.remove(mine[0])  # nothing records it: added where it is computed
+            value = mine[0].value
+        elif len(mine) == 1 and isinstance(mine[0].value, ast.Name):
+            statements.remove(mine[0])  # a value that has a name already (dx = dnum): recorded as that
+            value = mine[0].value
+            name = mine[0].value.id
+        if first:
+            statements.append(assign(total, value))
+        elif x in self.maybe_none:
+            statements.append(assign(total, ast.Call(load(self.bind(add_gradients, "add_gradients")),
+                                                     [load(total), value], [])))
+        elif self.kinds.get(x) is not None and self.kinds[x].type is not np.ndarray:  # type: ignore[union-attr]
+            statements.append(ast.AugAssign(store(total), ast.Add(), value))  # a number: += makes a new one
+        else:
+            statements.append(assign(total, ast.BinOp(load(total), ast.Add(), value)))  # never in place:
+        return name                                                      # the array may be another's
+
+    def reported(self) -> list[tuple[str, Node]]:
+        """The leaves whose gradients backward reports, by name, in the interpreter's order."""
+        inputs = [(k, x) for k, x in self.graph.inputs.items() if x.requires_grad]
+        return [*self.graph.parameters.items(), *inputs]
+
+    def gate_backward(self, node: Node, scalar: bool, targets: list[tuple[int, Node, str]]) -> list[ast.stmt]:
+        if node in self.called:
+            return self.called_backward(node, targets)
+        rule, special = self.rules[node], self.specials[node]
+        if not rule.counted:
+            self.edge_names["@grads"] = self.once((node, "@grads"), f"{self.names[node]}_grads")
+        source = special.backward
+        if scalar and special.scalar_backward is not None:
+            source = special.scalar_backward
+        statements = self.instantiate(source, node)
+        if not rule.counted:
+            return statements + self.uncounted(node, self.edge_names["@grads"], targets)
+        if not rule.trusted[1]:
+            return statements + self.checked(node, targets)
+        return statements + self.casts(node, special, targets)
+
+    def casts(self, node: Node, special: Special, targets: list[tuple[int, Node, str]]) -> list[ast.stmt]:
+        """The gradients of this project's gates, cast to their variable's dtype where the kinds say so."""
+        out: list[ast.stmt] = []
+        for i, x, name in targets:
+            raw, cast, value = special.raw[i], special.grads[i], self.kinds.get(x)
+            if raw is None or value is None:  # kinds unknown: the engine's cast, at run time
+                out.append(assign(name, ast.Call(load(self.bind(cast_like, "cast_like")),
+                                                 [load(name), self.values[x]], [])))
+            elif cast != raw:
+                dtype = np.dtype(value.dtype)
+                out.append(assign(name, ast.Call(ast.Attribute(load(name), "astype", LOAD),
+                                                 [load(self.bind(dtype, f"{dtype.name}"))], [])
+                                  if raw.type is np.ndarray else
+                                  ast.Call(load(self.bind(dtype.type, dtype.name)), [load(name)], [])))
+        return out
+
+    def checked(self, node: Node, targets: list[tuple[int, Node, str]]) -> list[ast.stmt]:
+        """A learner's gradients, checked as the interpreter checks them (and cast to their input's dtype)."""
+        node_name = self.bind(node, f"{self.names[node]}_node")
+        names = {i: name for i, _, name in targets}
+        every = ast.Tuple([load(names[i]) if i in names else literal(None)
+                           for i in range(len(node.inputs))], LOAD)
+        check = self.bind(checked_gradient, "checked_gradient")
+        return [assign(name, ast.Call(load(check), [load(node_name), literal(i), load(name), self.values[x],
+                                                    load(self.grad_name(node)), every], []))
+                for i, x, name in targets]
+
+    def uncounted(self, node: Node, grads: str, targets: list[tuple[int, Node, str]]) -> list[ast.stmt]:
+        """A backward that returns no tuple literal: the count checked, then each gradient."""
+        node_name = self.bind(node, f"{self.names[node]}_node")
+        out: list[ast.stmt] = [assign(grads, ast.Call(load(self.bind(checked_count, "checked_count")),
+                                                      [load(node_name), load(grads)], []))]
+        return out + self.each_checked(node, node_name, grads, targets)
+
+    def each_checked(self, node: Node, node_name: str, grads: str,
+                     targets: list[tuple[int, Node, str]]) -> list[ast.stmt]:
+        check = self.bind(checked_gradient, "checked_gradient")
+        wanted = {i: name for i, _, name in targets}
+        out: list[ast.stmt] = []
+        for i, x in enumerate(node.inputs):
+            call = ast.Call(load(check), [load(node_name), literal(i),
+                                          ast.Subscript(load(grads), literal(i), LOAD), self.values[x],
+                                          load(self.grad_name(node)), load(grads)], [])
+            out.append(assign(wanted[i], call) if i in wanted else ast.Expr(call))  # checked all the same
+        return out
+
+    def called_backward(self, node: Node, targets: list[tuple[int, Node, str]]) -> list[ast.stmt]:
+        name = self.names[node]
+        gate_name, node_name = self.bind(node.gate, f"{name}_gate"), self.bind(node, f"{name}_node")
+        grads = self.once((node, "@grads"), f"{name}_grads")
+        keywords = [] if node.skips is None else [ast.keyword("needs_input_grad", literal(node.skips))]
+        method = ast.Attribute(load(gate_name), "backward", LOAD)
+        call = ast.Call(method, [load(self.grad_name(node))], keywords)
+        out: list[ast.stmt] = [assign(grads, ast.Call(load(self.bind(checked_count, "checked_count")),
+                                                      [load(node_name), call], []))]
+        return out + self.each_checked(node, node_name, grads, targets)
+
+
+def _maker(statements: list[ast.stmt], name: str) -> int:
+    """The index of the statement that assigns ``name`` (the node's value), else of the last one."""
+    for i, statement in enumerate(statements):
+        if isinstance(statement, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
+                                                     for t in statement.targets):
+            return i
+    return len(statements) - 1
+
+
+def _locate(module: ast.Module) -> None:
+    """Line numbers for the nodes made without one (the function definitions and their arguments)."""
+    for node in ast.walk(module):
+        if isinstance(node, ast.stmt | ast.expr | ast.arg | ast.keyword) and not hasattr(node, "lineno"):
+            node.lineno = node.end_lineno = 1
+            node.col_offset = node.end_col_offset = 0
+        elif isinstance(node, ast.FunctionDef):
+            node.end_lineno = node.lineno
+            node.col_offset = node.end_col_offset = 0
