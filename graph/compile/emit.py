@@ -619,7 +619,11 @@ class _Plan:
             if symbol == "@dout":
                 return load(self.grad_name(node))
             if symbol[1] == "g":  # @g0, @g1, ..., @grads
-                return load(self.edge_names[symbol])
+                name = self.edge_names.get(symbol)
+                if name is None:  # a gradient nobody wants, needed on the way to one that is wanted
+                    x = node.inputs[int(symbol[2:])]
+                    name = self.once((node, symbol), f"{self.names[node]}_d{self.names.get(x, 'c')}")
+                return load(name)
             if symbol == "@self":
                 return load(self.bind(node.gate, f"{self.names[node]}_gate"))
             return self.values[node.inputs[int(symbol[1:])]]

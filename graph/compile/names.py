@@ -32,6 +32,8 @@ def identifier(text: str) -> str:
     --------
     >>> identifier("X·W1"), identifier("-s"), identifier("‖q‖²"), identifier("class"), identifier("")
     ('X_W1', 'neg_s', 'q_sq', 'class_', 'v')
+    >>> identifier("__builtins__"), identifier("a" + chr(10) + "b")
+    ('v__builtins__', 'a_b')
     """
     if text.isascii() and text.isidentifier():
         word = text
@@ -46,6 +48,8 @@ def identifier(text: str) -> str:
         word = f"v_{word}"
     if keyword.iskeyword(word) or keyword.issoftkeyword(word):
         word = f"{word}_"
+    if word.startswith("__") and word.endswith("__"):  # Python's own (``__builtins__``): never a variable
+        word = f"v{word}"
     return word
 
 
@@ -69,7 +73,7 @@ class Namer:
     def name(self, hint: str) -> str:
         """A new identifier made from ``hint`` (itself, if free; else ``hint_2``, ``hint_3``, ...)."""
         word = hint if hint.isascii() and hint.isidentifier() and not keyword.iskeyword(hint) \
-            else identifier(hint)
+            and not hint.startswith("__") else identifier(hint)
         taken = self.taken
         if word in taken:
             base, k = word, 2
