@@ -357,19 +357,20 @@ class Constant(Node):
 
 #: Runs whose values are not on their nodes yet, by the graph that ran them: a compiled plan records its
 #: run lazily, and puts its values and gradients on the nodes only when someone looks (`Node.value`).
-_UNSHOWN: dict[int, Callable[[], None]] = {}
+#: Held weakly: a run whose graph is gone has nothing left to show.
+_UNSHOWN: dict[int, weakref.WeakMethod[Callable[[], None]]] = {}
 _SHOWING = threading.Lock()
 
 
 def show_later(graph: object, show: Callable[[], None]) -> None:
     """Let ``show()`` put ``graph``'s last run on its nodes when someone first looks at one.
 
-    Runs of other graphs waiting to be shown are shown first (their values are
+    ``show`` is a bound method of the run's record, held weakly. Runs of other graphs waiting to be shown are shown first (their values are
     older); a run of ``graph`` itself waiting still is replaced.
     """
     settle(graph)
     with _SHOWING:
-        _UNSHOWN[id(graph)] = show
+        _UNSHOWN[id(graph)] = weakref.WeakMethod(show)
 
 
 def settle(graph: object) -> None:
@@ -383,10 +384,11 @@ def settle(graph: object) -> None:
 def show_runs() -> None:
     """Put every waiting run on its nodes, oldest first."""
     with _SHOWING:
-        waiting = list(_UNSHOWN.values())
+        waiting = [show() for show in _UNSHOWN.values()]
         _UNSHOWN.clear()
     for show in waiting:
-        show()
+        if show is not None:
+            show()
 
 
 #: Which node each gate serves, by the gate's id: one gate instance serves one node. The node is held

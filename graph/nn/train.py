@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
 from .datasets import Dataset
 from .network import Network
 from .optim import SGD
+
+if TYPE_CHECKING:
+    from ..computational_graph import ComputationalGraph
 
 __all__ = ["RECIPES", "History", "Recipe", "TextProgress", "train"]
 
@@ -62,6 +65,9 @@ class History:
         The epoch with the highest validation accuracy (the first, on ties).
     stopped_early : bool
         Whether ``patience`` ran out before the last epoch.
+    graph : ComputationalGraph or None
+        The training graph (`Network.training_graph`); its tape, trace, drawing and
+        player show the last minibatch step, compiled or not.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -71,6 +77,7 @@ class History:
     steps_per_epoch: int = 0
     best_epoch: int = 0
     stopped_early: bool = False
+    graph: ComputationalGraph | None = field(default=None, repr=False)
 
     @property
     def epochs(self) -> int:
@@ -229,7 +236,7 @@ def train(net: Network, data: Dataset, *, epochs: int = 10, batch_size: int = 64
     rng = np.random.default_rng(seed)
     X, y = data.X_train, data.y_train
     n = len(y)
-    history = History(steps_per_epoch=-(-n // min(batch_size, n)))
+    history = History(steps_per_epoch=-(-n // min(batch_size, n)), graph=graph)
     history.train_accuracy.append(net.accuracy(X, y))
     history.val_accuracy.append(net.accuracy(data.X_val, data.y_val))
     best = {name: p.value.copy() for name, p in net.parameters.items()} if patience is not None else {}

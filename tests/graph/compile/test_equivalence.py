@@ -32,10 +32,10 @@ SETTINGS = settings(max_examples=250, deadline=None, derandomize=True, database=
 
 #: Names a user may give: keywords, the generated code's own names and temporaries, builtins,
 #: dunders, Unicode, quotes, spaces and newlines.
-HOSTILE = ["np", "math", "dx", "dout", "df", "saved", "run", "x_local", "s_local", "s_e", "gate_q", "node_q",
-           "max1_tie", "multiply1_dx", "add1", "class", "lambda", "None", "True", "abs", "max", "float", "len",
-           "type", "__builtins__", "__name__", "σ", "ß", "π₂", "q'", 'a"b', "a\nb", "a b", "1x", "_", "x.y", "",
-           "d", "f", "exp", "X·W1", "‖q‖²", "-s"]
+HOSTILE = ["np", "math", "dx", "dout", "df", "saved", "run", "x_local", "s_local", "s_e", "gate_q",
+           "node_q", "max1_tie", "multiply1_dx", "add1", "class", "lambda", "None", "True", "abs", "max",
+           "float", "len", "type", "__builtins__", "__name__", "σ", "ß", "π₂", "q'", 'a"b', "a\nb", "a b",
+           "1x", "_", "x.y", "", "d", "f", "exp", "X·W1", "‖q‖²", "-s"]
 #: Constants a graph may hold, as nodes or as numbers in an operator expression.
 CONSTANTS = [float("inf"), float("-inf"), float("nan"), -0.0, 0.0, -3.0, 2.5, 1e-300, -1e300]
 
@@ -119,7 +119,8 @@ def graphs(draw: st.DrawFn) -> tuple[ComputationalGraph, dict[str, Any]]:
     """A random DAG with fan-out over 1-3 leaves of broadcastable shapes, hostile names, odd constants."""
     dtype = draw(st.sampled_from([np.float64, np.float32]))
     batch = draw(st.sampled_from([(), (3,), (2, 3), (0,), (0, 3)]))
-    leaf_names = draw(st.lists(st.sampled_from([n for n in HOSTILE if n]), min_size=1, max_size=3, unique=True))
+    leaf_names = draw(st.lists(st.sampled_from([n for n in HOSTILE if n]), min_size=1, max_size=3,
+                               unique=True))
     feed: dict[str, Any] = {}
     pool: list[Node] = []
     taken = set(leaf_names)  # leaf names are unique
@@ -135,7 +136,8 @@ def graphs(draw: st.DrawFn) -> tuple[ComputationalGraph, dict[str, Any]]:
             pool.append(Parameter(name, array))
         else:
             pool.append(Input(name))
-            feed[name] = float(array) if shape == () and mixed == np.float64 and draw(st.booleans()) else array
+            python_float = shape == () and mixed == np.float64 and draw(st.booleans())
+            feed[name] = float(array) if python_float else array
     for _ in range(draw(st.integers(1, 8))):
         # operands come from everything built so far: reuse gives fan-out, `a * a` included
         a = pool[draw(st.integers(0, len(pool) - 1))]
@@ -187,7 +189,7 @@ def equal(a: Any, b: Any, where: str, strict: bool = True) -> None:
 
 
 def close(a: Any, b: Any, where: str) -> None:
-    """A transcendental gate's result: within a few units in the last place (or equal, inf and nan included)."""
+    """A transcendental gate's result: within a few units in the last place (or equal, inf and nan alike)."""
     assert np.shape(a) == np.shape(b), (where, np.shape(a), np.shape(b))
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     same = (a == b) | (np.isnan(a) & np.isnan(b))
@@ -291,7 +293,8 @@ def test_any_string_names_a_node_beside_any_other(name: str) -> None:
 
 
 SPECIAL = [float("nan"), float("inf"), float("-inf"), -0.0, 0.0, 1.0, -2.0, 1e308, -1e-310]
-ONE_INPUT = ["neg", "relu", "scale", "plus", "square", "sigmoid", "tanh", "exp", "log", "elu", "leaky", "reciprocal"]
+ONE_INPUT = ["neg", "relu", "scale", "plus", "square", "sigmoid", "tanh", "exp", "log", "elu", "leaky",
+             "reciprocal"]
 
 
 @pytest.mark.parametrize("op", sorted(BINARY))
