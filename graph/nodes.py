@@ -365,8 +365,9 @@ _SHOWING = threading.Lock()
 def show_later(graph: object, show: Callable[[], None]) -> None:
     """Let ``show()`` put ``graph``'s last run on its nodes when someone first looks at one.
 
-    ``show`` is a bound method of the run's record, held weakly. Runs of other graphs waiting to be shown are shown first (their values are
-    older); a run of ``graph`` itself waiting still is replaced.
+    ``show`` is a bound method of the run's record, held weakly. Runs of other
+    graphs waiting to be shown are shown first (their values are older); a run
+    of ``graph`` itself waiting still is replaced.
     """
     settle(graph)
     with _SHOWING:
