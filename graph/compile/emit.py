@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import ast
 import builtins
+import gc
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +33,7 @@ from gates import Gate
 
 from ..nodes import Input, Node, Parameter
 from ..tape import add_gradients, cast_like, checked_count, checked_gradient, checked_value
+from .build import Builder, height, stamp
 from .kinds import Kind, kind_of, learn, sample
 from .methods import InlineError, read_method
 from .names import Namer
@@ -62,6 +65,7 @@ class Special:
     scalar_backward: list[ast.stmt] | None = None
     raw: tuple[Kind | None, ...] = ()
     grads: tuple[Kind | None, ...] = ()
+    reads: set[str] | None = None   # the symbols of forward that the numpy backward reads (once known)
 
 
 @dataclass(eq=False)
@@ -81,6 +85,27 @@ class Cache:
         self.rules: dict[Any, Rule | InlineError] = {}
         self.forwards: dict[Any, _Forward | None] = {}
         self.specials: dict[Any, Special] = {}
+        #: The statements of every special, by id: their builders, made when first used (the specials
+        #: hold the statements, so the ids stay theirs).
+        self.builders: dict[int, Builder | None] = {}
+
+    def keep(self, special: Special) -> Special:
+        """Cache ``special``'s statements as a rule's (to be made by `Builder`s); return it."""
+        for statements in (special.forward, special.backward, special.scalar_forward or (),
+                           special.scalar_backward or ()):
+            for statement in statements:
+                self.builders[id(statement)] = None
+        return special
+
+    def builder(self, statement: ast.stmt) -> Builder | None:
+        """The builder of a rule's statement; None for a statement the plan made itself."""
+        key = id(statement)
+        if key not in self.builders:
+            return None
+        made = self.builders[key]
+        if made is None:
+            made = self.builders[key] = Builder(statement)
+        return made
 
     def rule(self, gate: Gate, skips: tuple[bool, ...] | None) -> Rule:
         """``gate``'s rule, inlined (`graph.compile.rules.inline`), or `InlineError`."""
@@ -141,15 +166,20 @@ def _seed_kind(out: Kind) -> Kind:
 # --- the plan as written ----------------------------------------------------------------------------
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Line:
-    """One line of the generated source: a statement (of a node) or a comment; ``lineno`` once numbered."""
+    """One line of the generated source: a statement (of a node) or a comment, at line ``lineno``.
+
+    ``formula``: the line is commented with its node's gate as a formula (``# q = W @ x``),
+    written only when the source is shown.
+    """
 
     statement: ast.stmt | None
     node: Node | None = None
     comment: str = ""
     indent: int = 1
     lineno: int = 0
+    formula: bool = False
 
 
 @dataclass(eq=False)
@@ -176,83 +206,59 @@ class Written:
         of the gradient each gate sent along each input edge ``(node, i)``.
     """
 
-    modules: list[ast.Module]
-    lines: list[list[Line]]
+    modules: list[ast.Module | None]
+    lines: list[list[Line] | None]
     namespace: dict[str, Any]
     called: list[Node]
     reported: list[str]
     kept: dict[Node, int]
     grads: dict[Node, int] = field(default_factory=dict)
     edges: dict[tuple[Node, int], int] = field(default_factory=dict)
+    formula: Callable[[Node], str] = repr
+    later: Callable[[], tuple[ast.Module, list[Line]]] | None = None
     text: str | None = None
+
+    def variant(self, index: int) -> tuple[ast.Module, list[Line]]:
+        """Variant ``index``'s module and lines, written now if it was left for later."""
+        module, lines = self.modules[index], self.lines[index]
+        if module is None or lines is None:
+            assert self.later is not None
+            module, lines = self.later()
+            self.modules[index], self.lines[index], self.later = module, lines, None
+        return module, lines
 
     def line_nodes(self, variant: int) -> dict[int, Node]:
         """Which node each line of a variant belongs to (to name it in an error)."""
-        return {line.lineno + k: line.node for line in self.lines[variant] if line.node is not None
-                for k in range(_height(line.statement))}
+        return {line.lineno + k: line.node for line in self.variant(variant)[1] if line.node is not None
+                for k in range(height(line.statement) if line.statement is not None else 1)}
 
     def source(self) -> str:
         """The generated code as text: the variant a run tries first (rendered once, when first asked for)."""
         if self.text is None:
-            self.text = render(self.lines[-1])
+            self.text = render(self.variant(len(self.lines) - 1)[1], self.formula)
         return self.text
 
 
-def render(lines: list[Line]) -> str:
+def render(lines: list[Line], formula: Callable[[Node], str] = repr) -> str:
     """The source text of ``lines``: every statement on the line number it was compiled with."""
     out: list[str] = []
     for line in lines:
         pad = "    " * line.indent
+        comment = formula(line.node) if line.formula and line.node is not None else line.comment
         if line.statement is None:
-            out.append(line.comment if line.indent == 0 else f"{pad}# {line.comment}" if line.comment else "")
+            out.append(comment if line.indent == 0 else f"{pad}# {comment}" if comment else "")
             continue
         text = ast.unparse(_for_display(line.statement))
         first, *rest = text.split("\n")
         first = pad + first
-        if line.comment:
-            first = f"{first.ljust(_COMMENT_COLUMN - 2)}  # {line.comment}"
+        if comment:
+            first = f"{first.ljust(_COMMENT_COLUMN - 2)}  # {comment}"
         out.append(first)
         out += [pad + r for r in rest]
     return "\n".join(out) + "\n"
 
 
 _COMMENT_COLUMN = 48
-
-
-def _number(lines: list[Line]) -> None:
-    """Number ``lines`` from 1, giving every node of each statement its line (as `compile` needs)."""
-    lineno = 1
-    for line in lines:
-        line.lineno = lineno
-        lineno += _place(line.statement, lineno) if line.statement is not None else 1
-
-
-def _place(statement: ast.stmt, lineno: int) -> int:
-    """Give ``statement`` line ``lineno`` (its nested statements the lines after); return its height."""
-    if isinstance(statement, ast.If):
-        for sub in ast.walk(statement.test):
-            _at(sub, lineno)
-        _at(statement, lineno)
-        height = 1
-        for nested in statement.body:
-            height += _place(nested, lineno + height)
-        statement.end_lineno = lineno + height - 1
-        return height
-    for sub in ast.walk(statement):
-        _at(sub, lineno)
-    return 1
-
-
-def _at(node: ast.AST, lineno: int) -> None:
-    if isinstance(node, ast.stmt | ast.expr | ast.arg | ast.keyword | ast.excepthandler):
-        node.lineno = node.end_lineno = lineno
-        node.col_offset = node.end_col_offset = 0
-
-
-def _height(statement: ast.stmt | None) -> int:
-    if isinstance(statement, ast.If):
-        return 1 + sum(_height(s) for s in statement.body)
-    return 1
 
 
 class _Display(ast.NodeTransformer):
@@ -281,15 +287,40 @@ def _for_display(statement: ast.stmt) -> ast.stmt:
 _LEAF_TYPES = (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
 
 
-def _clone(item: Any, rename: Any) -> Any:
-    """A copy of a syntax tree; ``rename(name_node)`` gives each `ast.Name`'s replacement."""
-    if isinstance(item, ast.Name) and rename is not None:
-        return rename(item)
-    if isinstance(item, list):
-        return [_clone(i, rename) for i in item]
+def _clone(item: Any, rename: Any, lineno: int = 0) -> Any:
+    """A copy of a syntax tree on line ``lineno`` (an ``if``'s body on the lines after it).
+
+    For the few statements a plan makes itself (a rule's are made by their `Builder`).
+
+    ``rename(name_node)`` gives each `ast.Name`'s replacement; literals are shared, not copied.
+    """
+    kind = type(item)
+    if kind is ast.Name and rename is not None:
+        return stamp(rename(item), lineno)
+    if kind is ast.Constant:
+        return stamp(item, lineno)
+    if kind is list:
+        return [_clone(i, rename, lineno) for i in item]
     if not isinstance(item, ast.AST) or isinstance(item, _LEAF_TYPES):
         return item
-    return type(item)(**{f: _clone(getattr(item, f), rename) for f in item._fields})
+    if isinstance(item, ast.If):
+        line = lineno + 1
+        body = []
+        for statement in item.body:
+            body.append(_clone(statement, rename, line))
+            line += height(statement)
+        new = ast.If(_clone(item.test, rename, lineno), body, [])
+        new.end_lineno = line - 1
+        stamp(new, lineno)
+        new.end_lineno = line - 1
+        return new
+    new = kind(**{f: _clone(getattr(item, f), rename, lineno) for f in item._fields})
+    if isinstance(new, _POSITIONED):
+        stamp(new, lineno)
+    return new
+
+
+_POSITIONED = (ast.stmt, ast.expr, ast.arg, ast.keyword, ast.excepthandler)
 
 
 # --- writing ----------------------------------------------------------------------------------------
@@ -302,9 +333,15 @@ def write(graph: Any, order: tuple[Node, ...], kinds: dict[Node, Kind | None], r
     ``record``: forward keeps every node's value and backward every gradient, for
     the graph's tape; otherwise only what backward needs.
     """
-    plan = _Plan(graph, order, dict(kinds), record, cache or Cache())
-    plan.specialise()
-    return plan.assemble()
+    paused = gc.isenabled()
+    gc.disable()  # many small objects, none of them garbage: the collector would walk them over and over
+    try:
+        plan = _Plan(graph, order, dict(kinds), record, cache or Cache())
+        plan.specialise()
+        return plan.assemble()
+    finally:
+        if paused:
+            gc.enable()
 
 
 class _Plan:
@@ -336,7 +373,8 @@ class _Plan:
         The builtins that the gates' methods call are taken from the start, so that a
         node called ``max`` or ``len`` cannot hide them; a node may take any other.
         """
-        used = {hint for rule in self.rules.values() for hint, value in rule.globals.values()
+        rules = {id(rule): rule for rule in self.rules.values()}.values()
+        used = {hint for rule in rules for hint, value in rule.globals.values()
                 if getattr(builtins, hint, _MISSING) is value}
         self.namer = Namer(taken=used)
         self.names: dict[Node, str] = {}
@@ -497,7 +535,7 @@ class _Plan:
         special = Special(rule, fronts[0], backs[0], raw=tuple(raw), grads=grads)
         if self.scalar:
             special.scalar_forward, special.scalar_backward = fronts[1], backs[1]
-        self.cache.specials[key] = special
+        self.cache.specials[key] = self.cache.keep(special)
         return special
 
     def forward_only(self, node: Node) -> Special:
@@ -518,7 +556,7 @@ class _Plan:
                 sweep = Sweep(rule, kinds if rule.trusted[0] else {}, symbols, lower)
                 forward, _ = name_results(sweep.statements(rule.forward), [])
                 fronts.append(drop_dead(forward, {"@out"}, rule)[0] if rule.trusted[0] else forward)
-            known = Special(rule, fronts[0], [], fronts[-1] if self.scalar else None)
+            known = self.cache.keep(Special(rule, fronts[0], [], fronts[-1] if self.scalar else None))
             self.cache.specials[key] = known
         self.specials[node] = known
         return known
@@ -526,62 +564,153 @@ class _Plan:
     # --- assembling ----------------------------------------------------------------------------
 
     def assemble(self) -> Written:
-        """The modules of both variants (numpy; Python floats, for a plan of floats), one layout of values."""
+        """The plan's code, one variant per module.
+
+        For a plan of floats: the Python-float variant now, and the numpy one when a
+        run first needs it (both keep the same values in the same order); else the
+        numpy code alone.
+        """
         self.name_nodes()
-        bodies = []
-        for scalar in (False, True) if self.scalar else (False,):
-            forward: list[Line] = []
-            for node in self.gates:
-                statements = self.forward_statements(node, scalar)
-                makes = _maker(statements, self.names[node])
-                forward += [Line(s, node, self.formula(node) if i == makes else "")
-                            for i, s in enumerate(statements)]
-            backward: list[Line] = []
-            grads_out, recorded = self.backward_lines(scalar, backward)
-            bodies.append((forward, backward, grads_out, recorded))
-        leaf_names = [self.names[leaf] for leaf in self.leaves]
+        self.params = [self.names[leaf] for leaf in self.leaves] + ([self.run_name] if self.called else [])
+        self.read_names: set[str] = set()    # what the backwards read, and what the forwards make
+        self.made_names: set[str] = set()
+        self.loaded: dict[str, ast.Name] = {}   # one shared Name node per name read,
+        self.stored: dict[str, ast.Name] = {}   # and per name written
+        first = self.variant(scalar=self.scalar)
+        if self.scalar:  # what the numpy backward will read of forward must be kept as well
+            for node, special in self.specials.items():
+                self.read_names |= self.forward_reads(node, special)
+        leaf_names = self.params[:len(self.leaves)]
         gate_names = [self.names[n] for n in self.gates]
-        read = {n.id for _, backward, _, _ in bodies for line in backward if line.statement is not None
-                for n in ast.walk(line.statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        made = {n.id for forward, _, _, _ in bodies for line in forward if line.statement is not None
-                for n in ast.walk(line.statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         kept = [name for name in dict.fromkeys([*leaf_names, *gate_names, *self.instances.values()])
-                if name in read and (name in made or name in leaf_names)]
+                if name in self.read_names and (name in self.made_names or name in leaf_names)]
         if self.record:
             kept = list(dict.fromkeys([*kept, *gate_names]))
+        self.kept = kept
         position = {name: i for i, name in enumerate(kept)}
-        kept_values = {n: position[self.names[n]] for n in self.order
-                       if n in self.names and self.names[n] in position}
-        params = leaf_names + ([self.run_name] if self.called else [])
-        dout = self.grad_name(self.graph.output) if self.graph.output in self.reached \
+        self.dout = self.grad_name(self.graph.output) if self.graph.output in self.reached \
             else self.namer.name("dout")
-        saved = self.namer.name("saved")
-        modules, numbered = [], []
-        for forward, backward, grads_out, recorded in bodies:
-            out = ast.Return(ast.Tuple([self.values[self.graph.output],
-                                        ast.Tuple([load(k) for k in kept], LOAD)], LOAD))
-            unpack: ast.stmt | None = ast.Assign(targets=[ast.Tuple([store(k) for k in kept], STORE)],
-                                                 value=load(saved)) if kept else None
-            final = ast.Return(ast.Tuple([ast.Tuple(grads_out, LOAD), ast.Tuple(recorded, LOAD)], LOAD))
-            head = Line(None, comment=f"def forward({', '.join(params)}):", indent=0)
-            middle = [Line(out), Line(None, indent=0),
-                      Line(None, comment=f"def backward({dout}, {saved}):", indent=0)]
-            if unpack is not None:
-                middle.append(Line(unpack))
-            lines = [head, *forward, *middle, *backward, Line(final)]
-            _number(lines)
-            forward_def = function_def("forward", params, [line.statement for line in [*forward, middle[0]]
-                                                             if line.statement is not None])
-            backward_def = function_def("backward", [dout, saved], [
-                line.statement for line in [*middle[3:], *backward, lines[-1]] if line.statement is not None])
-            forward_def.lineno, backward_def.lineno = 1, middle[2].lineno
-            module = ast.Module([forward_def, backward_def], [])
-            _locate(module)
-            modules.append(module)
-            numbered.append(lines)
-        return Written(modules, numbered, self.namespace, self.called,
-                       [name for name, _ in self.reported()], kept_values, self.recorded_grads,
-                       self.recorded_edges)
+        self.saved = self.namer.name("saved")
+        module, lines = self.module(*first)
+        reported = [name for name, _ in self.reported()]
+        written = Written([module], [lines], self.namespace, self.called, reported,
+                          {n: position[self.names[n]] for n in self.order
+                           if n in self.names and self.names[n] in position},
+                          self.recorded_grads, self.recorded_edges, formula=self.formula)
+        if self.scalar:
+            written.modules.insert(0, None)
+            written.lines.insert(0, None)
+            written.later = lambda: self.module(*self.variant(scalar=False))
+        return written
+
+    def variant(self, scalar: bool) -> tuple[list[Line], list[Line], list[ast.expr], list[ast.expr]]:
+        """The forward's and the backward's lines of one variant, and what backward returns."""
+        self.line = 2                    # (line 1: def forward)
+        self.section = self.made_names
+        forward: list[Line] = []
+        for node in self.gates:
+            statements = self.forward_statements(node, scalar)
+            makes = _maker(statements, self.names[node])
+            forward += [Line(s, node, formula=i == makes, lineno=s.lineno)
+                        for i, s in enumerate(self.emit(statements, node))]
+        self.line += 4                   # return; a blank line; def backward; unpacking what forward kept
+        self.section = self.read_names
+        backward: list[Line] = []
+        grads_out, recorded = self.backward_lines(scalar, backward)
+        return forward, backward, grads_out, recorded
+
+    def module(self, forward: list[Line], backward: list[Line], grads_out: list[ast.expr],
+               recorded: list[ast.expr]) -> tuple[ast.Module, list[Line]]:
+        """The two functions around a variant's lines: forward returns what it keeps, backward unpacks it."""
+        kept, params, dout, saved = self.kept, self.params, self.dout, self.saved
+        name = self.shared_name
+        at = 2 + sum(height(line.statement) if line.statement is not None else 1 for line in forward)
+        output = self.values[self.graph.output]
+        out = stamp(ast.Return(stamp(ast.Tuple([name(output.id) if isinstance(output, ast.Name) else stamp(
+            output, at), stamp(ast.Tuple([name(k) for k in kept], LOAD), at)], LOAD), at)), at)
+        unpack = stamp(ast.Assign(targets=[stamp(ast.Tuple([name(k, True) for k in kept], STORE), at + 3)],
+                                  value=name(saved)) if kept else ast.Pass(), at + 3)
+        last = backward[-1] if backward else None
+        end = at + 4 if last is None else last.lineno + (height(last.statement) if last.statement else 1)
+        final = stamp(ast.Return(stamp(ast.Tuple([
+            stamp(ast.Tuple([name(g.id) if isinstance(g, ast.Name) else stamp(g, end) for g in grads_out],
+                            LOAD), end),
+            stamp(ast.Tuple([name(g.id) if isinstance(g, ast.Name) else stamp(g, end) for g in recorded],
+                            LOAD), end)], LOAD), end)), end)
+        lines = [Line(None, comment=f"def forward({', '.join(params)}):", indent=0, lineno=1), *forward,
+                 Line(out, lineno=at), Line(None, indent=0, lineno=at + 1),
+                 Line(None, comment=f"def backward({dout}, {saved}):", indent=0, lineno=at + 2),
+                 Line(unpack, lineno=at + 3), *backward, Line(final, lineno=end)]
+        forward_def = stamp(function_def("forward", params, [line.statement for line in forward
+                                                             if line.statement is not None] + [out]), 1)
+        backward_def = stamp(function_def("backward", [dout, saved], [unpack] + [
+            line.statement for line in backward if line.statement is not None] + [final]), at + 2)
+        for function in (forward_def, backward_def):
+            for arg in function.args.args:
+                stamp(arg, function.lineno)
+        return ast.Module([forward_def, backward_def], []), lines
+
+    def forward_reads(self, node: Node, special: Special) -> set[str]:
+        """The names of what ``node``'s numpy backward reads of its forward (its inputs' values included)."""
+        if special.reads is None:  # the symbols, once per special
+            made = {"@out", *(f"@{i}" for i in range(len(node.inputs)))}
+            made |= {n.id for s in special.forward for n in ast.walk(s)
+                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            special.reads = {n.id for s in special.backward for n in ast.walk(s)
+                             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in made}
+        out = set()
+        for symbol in special.reads:
+            value = self.mapping(node, symbol)
+            if isinstance(value, ast.Name):
+                out.add(value.id)
+        return out
+
+    def emit(self, statements: list[ast.stmt], node: Node) -> list[ast.stmt]:
+        """``statements`` made anew in the plan's names, each on the next line.
+
+        They are a rule's (over its symbols, made by their builders) or the plan's own.
+        """
+        out = []
+        section = self.section
+        rename = None
+        for statement in statements:
+            builder = self.cache.builder(statement)
+            if builder is not None:
+                names = [self.symbol(node, symbol, written) for symbol, written in builder.symbols]
+                section.update(n.id for n in names if type(n) is ast.Name)
+                out.append(builder(names, self.line))
+            else:  # made by the plan itself: already in its names
+                if rename is None:
+                    rename = self.renamer(node)
+                out.append(_clone(statement, rename, self.line))
+            self.line += height(statement)
+        return out
+
+    def symbol(self, node: Node, symbol: str, written: bool) -> ast.expr:
+        """A symbol of ``node``'s rule in the plan's names: one shared `ast.Name` per name (or a literal)."""
+        value = self.meaning(node, symbol) if symbol[0] in "@!" or "#" in symbol else symbol
+        if not isinstance(value, str):
+            made: ast.expr = stamp(value, 1)  # a literal (a constant's value): shared, never raises
+            return made
+        cache = self.stored if written else self.loaded
+        shared = cache.get(value)
+        if shared is None:
+            shared = cache[value] = stamp(ast.Name(value, STORE if written else LOAD), 1)
+        return shared
+
+    def shared_name(self, name: str, written: bool = False) -> ast.Name:
+        """The one `ast.Name` node of ``name``, read or written, that every statement of the plan shares."""
+        return self.symbol(None, name, written)  # type: ignore[return-value,arg-type]
+
+    def renamer(self, node: Node) -> Callable[[ast.Name], ast.expr]:
+        section = self.section
+
+        def rename(name: ast.Name) -> ast.expr:
+            value = self.symbol(node, name.id, isinstance(name.ctx, ast.Store))
+            if isinstance(value, ast.Name):
+                section.add(value.id)
+            return value
+        return rename
 
     def formula(self, node: Node) -> str:
         """The gate as a formula in the plan's names, for a comment: ``q = W @ x``, ``s = σ(x)``."""
@@ -612,39 +741,38 @@ class _Plan:
     # --- one node's statements -----------------------------------------------------------------
 
     def mapping(self, node: Node, symbol: str) -> ast.expr:
-        """What a rule's symbol is in this plan, for ``node`` (see `graph.compile.rules`)."""
+        """What a rule's symbol is in this plan, for ``node``: a name read, or a literal."""
+        known = self.meaning(node, symbol)
+        return load(known) if isinstance(known, str) else known
+
+    def meaning(self, node: Node, symbol: str) -> str | ast.expr:
+        """What a rule's symbol is in this plan, for ``node`` (see `graph.compile.rules`).
+
+        That is the name of a variable or a global, or a literal.
+        """
         if symbol[0] == "@":
             if symbol == "@out":
-                return load(self.names[node])
+                return self.names[node]
             if symbol == "@dout":
-                return load(self.grad_name(node))
+                return self.grad_name(node)
             if symbol[1] == "g":  # @g0, @g1, ..., @grads
                 name = self.edge_names.get(symbol)
                 if name is None:  # a gradient nobody wants, needed on the way to one that is wanted
                     x = node.inputs[int(symbol[2:])]
                     name = self.once((node, symbol), f"{self.names[node]}_d{self.names.get(x, 'c')}")
-                return load(name)
+                return name
             if symbol == "@self":
-                return load(self.bind(node.gate, f"{self.names[node]}_gate"))
-            return self.values[node.inputs[int(symbol[1:])]]
+                return self.bind(node.gate, f"{self.names[node]}_gate")
+            x = node.inputs[int(symbol[1:])]
+            return self.names.get(x) or self.values[x]
         if symbol[0] == "!":
             hint, value = self.rules[node].globals[symbol]
-            return load(self.bind(value, f"{self.names[node]}_gate" if value is node.gate else hint))
+            return self.bind(value, f"{self.names[node]}_gate" if value is node.gate else hint)
         name = self.instances.get((node, symbol))
         if name is None:
             hint = self.rules[node].hints.get(symbol, "t")
             name = self.instances[node, symbol] = self.namer.name(f"{self.names[node]}_{hint}")
-        return load(name)
-
-    def instantiate(self, statements: list[ast.stmt], node: Node) -> list[ast.stmt]:
-        """``statements`` (a rule's) in this plan's names, as new trees."""
-        def rename(name: ast.Name) -> ast.expr:
-            value = self.mapping(node, name.id)
-            if isinstance(name.ctx, ast.Store):
-                assert isinstance(value, ast.Name)
-                return store(value.id)
-            return value
-        return [_clone(s, rename) for s in statements]
+        return name
 
     def forward_statements(self, node: Node, scalar: bool) -> list[ast.stmt]:
         name = self.names[node]
@@ -660,7 +788,7 @@ class _Plan:
         statements = special.forward
         if scalar and special.scalar_forward is not None:
             statements = special.scalar_forward
-        out = self.instantiate(statements, node)
+        out = list(statements)
         if not self.rules[node].trusted[0]:  # a learner's forward: its result checked, as in the interpreter
             out.append(assign(name, ast.Call(load(self.bind(checked_value, "checked_value")),
                                              [load(self.bind(node, f"{name}_node")), load(name)], [])))
@@ -688,17 +816,20 @@ class _Plan:
                         self.once((node, i), f"{self.grad_name(x)}_{self.names[node]}")
                     self.edge_names[f"@g{i}"] = name
                     targets.append((i, x, name))
-            statements = self.gate_backward(node, scalar, targets)
+            statements, rewritten = self.gate_backward(node, scalar, targets)
             for i, x, name in targets:
                 if expected[x] > 1:
                     arrived[x] = arrived.get(x, 0) + 1
-                    fanned[node, i] = self.accumulate(x, name, statements, arrived[x] == 1)
-            lines.append(Line(None, comment=self.formula(node)))
+                    fanned[node, i] = self.accumulate(node, i, x, name, statements, arrived[x] == 1,
+                                                      name not in rewritten)
+            lines.append(Line(None, node, formula=True, lineno=self.line))
+            self.line += 1
             if node in self.maybe_none:  # its upstream gradient may be None: then its backward does not run
-                lines += [Line(assign(name, literal(None)), node) for _, _, name in targets]
-                statements = [ast.If(ast.Compare(load(self.grad_name(node)), [ast.IsNot()], [literal(None)]),
+                statements = [*(assign(name, literal(None)) for _, _, name in targets),
+                              ast.If(ast.Compare(load(self.grad_name(node)), [ast.IsNot()], [literal(None)]),
                                      statements, [])]
-            lines += [Line(statement, node) for statement in statements]
+            for statement in self.emit(statements, node):
+                lines.append(Line(statement, node, lineno=statement.lineno))
         if self.graph.output.gate is None and self.graph.output.requires_grad:  # a graph of one leaf
             self.reached.add(self.graph.output)
         grads_out: list[ast.expr] = [load(self.grad_name(leaf)) if leaf in self.reached else literal(None)
@@ -723,22 +854,28 @@ class _Plan:
                         self.recorded_edges[node, i] = self.recorded_grads[x]
         return grads_out, recorded
 
-    def accumulate(self, x: Node, name: str, statements: list[ast.stmt], first: bool) -> str:
-        """Add the gradient just computed into ``name`` to ``x``'s (see `backward_lines`).
+    def accumulate(self, node: Node, i: int, x: Node, name: str, statements: list[ast.stmt], first: bool,
+                   fold: bool) -> str:
+        """Add the gradient ``node`` sends along input ``i`` (``name``) to ``x``'s (see `backward_lines`).
 
-        Returns the name that holds it, for the tape.
+        ``fold``: nothing after the rule's own ``@g{i} = value`` changes the gradient
+        (no cast, no check), so the value may be added where it is computed.
+        Returns the name that holds the gradient sent, for the tape.
         """
-        total = self.grad_name(x)
+        total, symbol = self.grad_name(x), f"@g{i}"
         mine = [s for s in statements if isinstance(s, ast.Assign) and len(s.targets) == 1
-                and isinstance(s.targets[0], ast.Name) and s.targets[0].id == name]
+                and isinstance(s.targets[0], ast.Name) and s.targets[0].id == symbol]
         value: ast.expr = load(name)
-        if len(mine) == 1 and not self.record:
-            statements.remove(mine[0])  # nothing records it: added where it is computed
-            value = mine[0].value
-        elif len(mine) == 1 and isinstance(mine[0].value, ast.Name):
-            statements.remove(mine[0])  # a value that has a name already (dx = dnum): recorded as that
-            value = mine[0].value
-            name = mine[0].value.id
+        if fold and len(mine) == 1 and not _reads(statements, symbol):
+            if not self.record:
+                statements.remove(mine[0])  # nothing records it: added where it is computed
+                value = mine[0].value
+            elif isinstance(mine[0].value, ast.Name):  # it has a name already (dx = dnum): recorded as that
+                mapped = self.mapping(node, mine[0].value.id) if mine[0].value.id[0] in "@!" \
+                    or "#" in mine[0].value.id else mine[0].value
+                if isinstance(mapped, ast.Name):
+                    statements.remove(mine[0])
+                    value, name = mine[0].value, mapped.id
         if first:
             statements.append(assign(total, value))
         elif x in self.maybe_none:
@@ -755,21 +892,27 @@ class _Plan:
         inputs = [(k, x) for k, x in self.graph.inputs.items() if x.requires_grad]
         return [*self.graph.parameters.items(), *inputs]
 
-    def gate_backward(self, node: Node, scalar: bool, targets: list[tuple[int, Node, str]]) -> list[ast.stmt]:
+    def gate_backward(self, node: Node, scalar: bool,
+                      targets: list[tuple[int, Node, str]]) -> tuple[list[ast.stmt], set[str]]:
+        """``node``'s backward statements (unnumbered), and the gradients they change after computing them."""
+        every = {name for _, _, name in targets}
         if node in self.called:
-            return self.called_backward(node, targets)
+            return self.called_backward(node, targets), every
         rule, special = self.rules[node], self.specials[node]
         if not rule.counted:
             self.edge_names["@grads"] = self.once((node, "@grads"), f"{self.names[node]}_grads")
         source = special.backward
         if scalar and special.scalar_backward is not None:
             source = special.scalar_backward
-        statements = self.instantiate(source, node)
+        statements = list(source)
         if not rule.counted:
-            return statements + self.uncounted(node, self.edge_names["@grads"], targets)
+            return statements + self.uncounted(node, self.edge_names["@grads"], targets), every
         if not rule.trusted[1]:
-            return statements + self.checked(node, targets)
-        return statements + self.casts(node, special, targets)
+            return statements + self.checked(node, targets), every
+        casts = self.casts(node, special, targets)
+        recast = {t.id for s in casts if isinstance(s, ast.Assign) for t in s.targets
+                  if isinstance(t, ast.Name)}
+        return statements + casts, recast
 
     def casts(self, node: Node, special: Special, targets: list[tuple[int, Node, str]]) -> list[ast.stmt]:
         """The gradients of this project's gates, cast to their variable's dtype where the kinds say so."""
@@ -830,20 +973,15 @@ class _Plan:
 
 
 def _maker(statements: list[ast.stmt], name: str) -> int:
-    """The index of the statement that assigns ``name`` (the node's value), else of the last one."""
+    """The index of the statement that makes the node's value (``@out``, or ``name``), else the last one."""
     for i, statement in enumerate(statements):
-        if isinstance(statement, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
+        if isinstance(statement, ast.Assign) and any(isinstance(t, ast.Name) and t.id in ("@out", name)
                                                      for t in statement.targets):
             return i
     return len(statements) - 1
 
 
-def _locate(module: ast.Module) -> None:
-    """Line numbers for the nodes made without one (the function definitions and their arguments)."""
-    for node in ast.walk(module):
-        if isinstance(node, ast.stmt | ast.expr | ast.arg | ast.keyword) and not hasattr(node, "lineno"):
-            node.lineno = node.end_lineno = 1
-            node.col_offset = node.end_col_offset = 0
-        elif isinstance(node, ast.FunctionDef):
-            node.end_lineno = node.lineno
-            node.col_offset = node.end_col_offset = 0
+def _reads(statements: list[ast.stmt], symbol: str) -> bool:
+    """Whether any of ``statements`` reads ``symbol``."""
+    return any(isinstance(n, ast.Name) and n.id == symbol and isinstance(n.ctx, ast.Load)
+               for s in statements for n in ast.walk(s))

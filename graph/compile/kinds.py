@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -28,9 +28,10 @@ from .syntax import function_def
 __all__ = ["Kind", "kind_of", "learn", "sample"]
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     """The type, shape and dtype of a value (``shape`` and ``dtype`` None where it has none).
+
+    (A named tuple: plans look kinds up in dictionaries, and a tuple hashes fast.)
 
     Examples
     --------

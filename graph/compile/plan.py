@@ -208,18 +208,25 @@ class _Plan:
 
     def __init__(self, written: Written) -> None:
         self.written = written
-        self.functions: list[tuple[Any, Any]] = []
-        self.filenames: list[str] = []
-        for variant, module in enumerate(written.modules):
-            filename = f"<gategraph plan {next(_serial)}>"
-            namespace = dict(written.namespace)
+        variants = len(written.modules)
+        self.compiled: list[tuple[Any, Any] | None] = [None] * variants
+        self.filenames = [f"<gategraph plan {next(_serial)}>" for _ in range(variants)]
+        self.line_nodes: list[dict[int, Node] | None] = [None] * variants
+        self.functions(variants - 1)
+
+    def functions(self, variant: int) -> tuple[Any, Any]:
+        """Variant ``variant``'s forward and backward, compiled the first time they are needed."""
+        done = self.compiled[variant]
+        if done is None:
+            module, _ = self.written.variant(variant)
+            filename = self.filenames[variant]
+            namespace = dict(self.written.namespace)
             exec(compile(module, filename, "exec"), namespace)  # our own code, written from the graph
-            self.functions.append((namespace["forward"], namespace["backward"]))
-            self.filenames.append(filename)
+            done = self.compiled[variant] = (namespace["forward"], namespace["backward"])
             # the lines, for tracebacks, rendered only when one is shown; gone with the plan
-            linecache.cache[filename] = (_lines_of(weakref.ref(written), variant),)
+            linecache.cache[filename] = (_lines_of(weakref.ref(self.written), variant),)
             weakref.finalize(self, linecache.cache.pop, filename, None)
-        self.line_nodes: list[dict[int, Node] | None] = [None] * len(self.functions)
+        return done
 
     @property
     def source(self) -> str:
@@ -227,16 +234,16 @@ class _Plan:
 
     def run_forward(self, run: _Run) -> Any:
         args = [*run.leaves, run] if self.written.called else run.leaves
-        variant = len(self.functions) - 1
+        variant = len(self.compiled) - 1
         try:
             if variant:
                 try:
-                    run.out, run.kept = self.functions[variant][0](*args)
+                    run.out, run.kept = self.functions(variant)[0](*args)
                     run.variant = variant
                     return run.out
                 except (ArithmeticError, ValueError):
                     pass  # math refuses where numpy gives inf or nan: do it numpy's way
-            run.out, run.kept = self.functions[0][0](*args)
+            run.out, run.kept = self.functions(0)[0](*args)
             run.variant = 0
         except Exception as exc:
             self._name_the_node(exc, "forward")
@@ -247,11 +254,11 @@ class _Plan:
         try:
             if run.variant:
                 try:
-                    run.grads, run.recorded = self.functions[run.variant][1](run.seed, run.kept)
+                    run.grads, run.recorded = self.functions(run.variant)[1](run.seed, run.kept)
                     return run.grads
                 except (ArithmeticError, ValueError):
                     pass
-            run.grads, run.recorded = self.functions[0][1](run.seed, run.kept)
+            run.grads, run.recorded = self.functions(0)[1](run.seed, run.kept)
         except Exception as exc:
             self._name_the_node(exc, "backward")
             raise
@@ -277,7 +284,7 @@ class _Plan:
 def _lines_of(written: weakref.ref[Written], variant: int) -> Any:
     def lines() -> str:
         plan = written()
-        return "" if plan is None else render(plan.lines[variant])
+        return "" if plan is None else render(plan.variant(variant)[1], plan.formula)
     return lines
 
 
