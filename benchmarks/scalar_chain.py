@@ -4,10 +4,13 @@ Run:  python benchmarks/scalar_chain.py [N ...]      (default: 1000 10000 100000
 
 The chain cycles x * 0.99, x + 0.01, relu(x). gategraph builds its graph once
 and runs it, through the interpreter (the lecture's two loops) and compiled
-(`ComputationalGraph.compile()`); micrograd 0.1.0 has no static graph, so each of
-its steps rebuilds the expression (measured with the garbage collector on and
-off); PyTorch uses 0-d tensors with autograd. Contenders run interleaved; medians
-are reported. Peers that are not installed are skipped with a message.
+(`ComputationalGraph.compile()`, recording its run on the graph's tape, and with
+``record=False``); micrograd 0.1.0 has no static graph, so each of its steps
+rebuilds the expression (measured with the garbage collector on and off); PyTorch
+uses 0-d tensors with autograd. "by hand" is CPython's floor: the same chain
+written out as two straight-line Python functions, forward keeping every
+intermediate value for backward. Contenders run interleaved; medians are
+reported. Peers that are not installed are skipped with a message.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Callable
 from _timing import interleaved, table
 
 
-def gategraph_step(n: int, compiled: bool = False) -> Callable[[], object]:
+def gategraph_step(n: int, compiled: bool = False, record: bool = True) -> Callable[[], object]:
     from gates import ReLU
     from graph import ComputationalGraph, Input
 
@@ -27,11 +30,36 @@ def gategraph_step(n: int, compiled: bool = False) -> Callable[[], object]:
     for i in range(n):
         node = node * 0.99 if i % 3 == 0 else node + 0.01 if i % 3 == 1 else ReLU()(node)
     graph = ComputationalGraph(node)
-    run = graph.compile() if compiled else graph
+    run = graph.compile(record=record) if compiled else graph
 
     def step() -> object:
         run.forward(x=1.0)
         return run.backward()
+
+    return step
+
+
+def by_hand_step(n: int) -> Callable[[], object]:
+    """The chain as two straight-line functions written out by hand: CPython's floor for this work."""
+    forward = ["def forward(a0):"]
+    backward = ["def backward(d, kept):", "    " + ", ".join(f"a{i}" for i in range(n + 1)) + ", = kept",
+                f"    d{n} = d"]
+    for i in range(n):
+        op = f"a{i} * 0.99" if i % 3 == 0 else f"a{i} + 0.01" if i % 3 == 1 else f"a{i} if a{i} > 0 else 0.0"
+        forward.append(f"    a{i + 1} = {op}")
+    for i in reversed(range(n)):
+        grad = f"0.99 * d{i + 1}" if i % 3 == 0 else f"d{i + 1}" if i % 3 == 1 else \
+            f"d{i + 1} if a{i} > 0 else 0.0"
+        backward.append(f"    d{i} = {grad}")
+    forward.append(f"    return a{n}, (" + ", ".join(f"a{i}" for i in range(n + 1)) + ",)")
+    backward.append("    return d0")
+    namespace: dict[str, object] = {}
+    exec("\n".join(forward + backward) + "\n", namespace)  # (a benchmark's own contender)
+    fwd, bwd = namespace["forward"], namespace["backward"]
+
+    def step() -> object:
+        _, kept = fwd(1.0)  # type: ignore[operator]
+        return bwd(1.0, kept)  # type: ignore[operator]
 
     return step
 
@@ -81,7 +109,9 @@ def torch_step(n: int) -> Callable[[], object] | None:
 def main(sizes: list[int]) -> None:
     rows = [["N", "contender", "median ms", "ns / op", "gategraph ÷ it", "compiled ÷ it"]]
     for n in sizes:
-        contenders = {"gategraph": gategraph_step(n), "gategraph compiled": gategraph_step(n, compiled=True)}
+        contenders = {"gategraph": gategraph_step(n), "gategraph compiled": gategraph_step(n, compiled=True),
+                      "compiled record=False": gategraph_step(n, compiled=True, record=False),
+                      "by hand": by_hand_step(n)}
         peers = {"micrograd (gc on)": micrograd_step(n, gc_on=True),
                  "micrograd (gc off)": micrograd_step(n, gc_on=False),
                  "pytorch 0-d": torch_step(n)}

@@ -26,7 +26,7 @@ import numpy as np
 from gates.base import shape_of
 
 from .errors import FeedError, ForwardFirstError, GraphError, ShapeError
-from .nodes import Input, Node, Parameter, as_value, settle
+from .nodes import Input, Node, Parameter, as_value
 from .tape import RUNS, Record, Tape, cast_like, name_the_node, own, stale_error
 
 if TYPE_CHECKING:
@@ -284,14 +284,15 @@ class ComputationalGraph:
 
     def _start_forward(self, feed: dict[str, Any]) -> Tape:
         """A new tape holding the leaves' values: the constants, the feed, the parameters."""
-        settle(self)
         tape = Tape(self._order, self.output, self._gate_nodes)
         values = tape.values
         values.update(self._constants)
         for name, node in self.inputs.items():
             values[node] = node._value = feed[name]
+            node.last_run = tape
         for param in self.parameters.values():
             values[param] = param.recorded()
+            param.last_run = tape
         return tape
 
     def _start_backward(self, dout: Any) -> Tape:

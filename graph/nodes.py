@@ -9,6 +9,7 @@ runs them. After a run, ``node.value`` holds the forward value and
 from __future__ import annotations
 
 import inspect
+import itertools
 import math
 import numbers
 import sys
@@ -23,7 +24,7 @@ from gates import Add, Divide, Gate, MatMul, Multiply, Negate, Power, Subtract
 
 from .errors import FeedError, GraphError
 
-__all__ = ["Constant", "Input", "Node", "Parameter", "as_value", "settle", "show_later", "show_runs"]
+__all__ = ["Constant", "Input", "Node", "Parameter", "as_value", "serials", "show_later", "show_runs"]
 
 
 class Node:
@@ -355,37 +356,31 @@ class Constant(Node):
 
 # --- what the nodes show: the last run that reached them -------------------------------------------
 
-#: Runs whose values are not on their nodes yet, by the graph that ran them: a compiled plan records its
-#: run lazily, and puts its values and gradients on the nodes only when someone looks (`Node.value`).
-#: Held weakly: a run whose graph is gone has nothing left to show.
-_UNSHOWN: dict[int, weakref.WeakMethod[Callable[[], None]]] = {}
+#: Every run's place in time: a run (interpreted or compiled) takes the next number when its forward
+#: starts, and another when its backward ends.
+serials = itertools.count(1)
+
+#: Compiled runs whose values are not on their nodes yet, by the graph that ran them: a compiled plan
+#: records its run lazily, and puts its values and gradients on the nodes only when someone looks
+#: (`Node.value`), oldest first. Held weakly: a run whose graph is gone has nothing left to show.
+_UNSHOWN: dict[int, tuple[int, weakref.WeakMethod[Callable[[], None]]]] = {}
 _SHOWING = threading.Lock()
 
 
-def show_later(graph: object, show: Callable[[], None]) -> None:
-    """Let ``show()`` put ``graph``'s last run on its nodes when someone first looks at one.
+def show_later(graph: object, serial: int, show: Callable[[], None]) -> None:
+    """Let ``show()`` put ``graph``'s last run (of time ``serial``) on its nodes when someone looks.
 
-    ``show`` is a bound method of the run's record, held weakly. Runs of other
-    graphs waiting to be shown are shown first (their values are older); a run
-    of ``graph`` itself waiting still is replaced.
+    ``show`` is a bound method of the run's record, held weakly; it must leave alone
+    the nodes a later run has reached. A waiting run of ``graph`` is replaced.
     """
-    settle(graph)
     with _SHOWING:
-        _UNSHOWN[id(graph)] = weakref.WeakMethod(show)
-
-
-def settle(graph: object) -> None:
-    """Before ``graph`` runs: show every other graph's waiting run, and forget ``graph``'s own."""
-    if _UNSHOWN:
-        with _SHOWING:
-            _UNSHOWN.pop(id(graph), None)
-        show_runs()
+        _UNSHOWN[id(graph)] = (serial, weakref.WeakMethod(show))
 
 
 def show_runs() -> None:
     """Put every waiting run on its nodes, oldest first."""
     with _SHOWING:
-        waiting = [show() for show in _UNSHOWN.values()]
+        waiting = [show() for _, show in sorted(_UNSHOWN.values(), key=lambda entry: entry[0])]
         _UNSHOWN.clear()
     for show in waiting:
         if show is not None:

@@ -26,7 +26,7 @@ from gates import ShapeError
 from gates.base import shape_of
 
 from .errors import GraphError
-from .nodes import Node
+from .nodes import Node, serials
 
 __all__ = ["RUNS", "Step", "Tape", "add_gradients", "cast_like", "checked_count", "checked_gradient",
            "checked_value", "name_the_node", "own", "public"]
@@ -88,6 +88,7 @@ class Tape:
     """
 
     def __init__(self, order: Sequence[Node], output: Node, gate_nodes: Sequence[Node] | None = None) -> None:
+        self.serial = self.grad_serial = next(serials)  # this run's place in time (`graph.nodes.serials`)
         self.order, self.output = order, output
         self.gate_nodes = [n for n in order if n.gate is not None] if gate_nodes is None else gate_nodes
         self.values: dict[Node, Any] = {}
@@ -165,6 +166,7 @@ class Tape:
                 if isinstance(g, np.ndarray):
                     g.flags.writeable = False
                 node._grad = g
+        self.grad_serial = next(serials)
         self.backward_done = True
 
 

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..errors import ForwardFirstError, GraphError
-from ..nodes import Input, Node, Parameter, settle, show_later
+from ..nodes import Input, Node, Parameter, serials, show_later
 from ..tape import RUNS, Tape, name_the_node, own, public, stale_error
 from .emit import Cache, Written, render, write
 from .kinds import Kind, kind_of
@@ -126,7 +126,6 @@ class CompiledGraph:
         with RUNS:
             leaves = [*feed.values(), *(param.recorded() for param in self.parameters.values())]
             plan = self._plan = self._plan_for(tuple(map(kind_of, leaves)))
-            settle(self.graph)
             self._run = None
             run = _Run(plan, threading.get_ident(), leaves)
             out = plan.run_forward(run)
@@ -157,7 +156,7 @@ class CompiledGraph:
                 return {}
             run.seed = self.graph._seed(dout, run.out)
             grads = run.plan.run_backward(run)
-            settle(self.graph)
+            run.grad_serial = next(serials)
             self._show(run)
             return {name: own(g) for name, g in zip(run.plan.written.reported, grads, strict=True)
                     if g is not None}
@@ -169,7 +168,7 @@ class CompiledGraph:
             return
         record = CompiledRecord(self.graph, self._order, run)
         self.graph._recorded(record)
-        show_later(self.graph, record.show)
+        show_later(self.graph, max(run.serial, run.grad_serial), record.show)
 
     def _plan_for(self, signature: Signature | None) -> _Plan:
         """The plan for leaves of ``signature``, written the first time (``None``: kinds unknown)."""
@@ -192,6 +191,8 @@ class _Run:
     plan: _Plan
     thread: int
     leaves: list[Any]
+    serial: int = field(default_factory=lambda: next(serials))   # its place in time (`graph.nodes.serials`)
+    grad_serial: int = 0
     out: Any = None
     kept: tuple[Any, ...] = ()
     variant: int = 0
@@ -353,12 +354,18 @@ class CompiledRecord:
         return tape
 
     def show(self) -> None:
-        """Put this run's values and gradients on its nodes (``node.value``, ``node.grad``)."""
-        tape = self.tape()
+        """Put this run's values and gradients on its nodes (``node.value``, ``node.grad``).
+
+        A node that a later run of the interpreter has reached keeps that run's.
+        """
+        tape, run = self.tape(), self.run
         for node in self.order:
-            if node.gate is not None or isinstance(node, Input):
+            last = node.last_run
+            later = isinstance(last, Tape) and last.serial > run.serial
+            if (node.gate is not None or isinstance(node, Input)) and not later:
                 node._value = tape.values[node]
-            if node.requires_grad and tape.backward_done:
+            if node.requires_grad and tape.backward_done and not (
+                    isinstance(last, Tape) and last.backward_done and last.grad_serial > run.grad_serial):
                 node._grad = tape.grads.get(node)
 
 

@@ -127,3 +127,15 @@ def test_a_plans_lines_go_when_its_graph_goes() -> None:
         del graph, compiled
     gc.collect()
     assert plans_in_linecache() <= before
+
+
+def test_a_node_two_graphs_share_shows_whichever_ran_last() -> None:
+    x = Input("x")
+    shared = (x * 2.0).named("shared")
+    first, second = ComputationalGraph(shared + 1.0), ComputationalGraph(shared * 3.0)
+    compiled = first.compile()
+    compiled.forward(x=1.0)                   # recorded lazily: not on the nodes yet
+    second.forward(x=5.0)                     # the interpreter, later, through the same node
+    assert shared.value == 10.0               # the later run's, not overwritten by the earlier one
+    compiled.forward(x=7.0)                   # and a compiled run later still
+    assert shared.value == 14.0
