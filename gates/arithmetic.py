@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Gate, Kept, as_real, broadcasting, checked_upstream, shape_of, unbroadcast
+from .base import Gate, Kept, as_real, broadcasting, checked_upstream, shape_of, unbroadcast, unbroadcast_like
 
 __all__ = [
     "Add", "AddConstant", "Divide", "Multiply", "Negate", "Power", "Reciprocal", "Scale", "Subtract",
@@ -94,8 +94,7 @@ class Multiply(Gate):
         return broadcasting(self, operator.mul, x, y)
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
-        return (unbroadcast(self.y * dout, shape_of(self.x)),
-                unbroadcast(self.x * dout, shape_of(self.y)))
+        return unbroadcast_like(self.y * dout, self.x), unbroadcast_like(self.x * dout, self.y)
 
 
 class Divide(Gate):
@@ -124,7 +123,7 @@ class Divide(Gate):
     def backward(self, dout: Any) -> tuple[Any, Any]:
         dx = np.divide(dout, self.y)                    # local gradient 1 / y
         dy = np.divide(-dx * self.x, self.y)            # local gradient -x / y**2
-        return unbroadcast(dx, shape_of(self.x)), unbroadcast(dy, shape_of(self.y))
+        return unbroadcast_like(dx, self.x), unbroadcast_like(dy, self.y)
 
 
 def _constant(kind: str, c: Any) -> float:

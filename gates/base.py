@@ -15,7 +15,7 @@ import numpy as np
 
 __all__ = [
     "ForwardFirstError", "Gate", "Kept", "ShapeError", "as_real", "broadcasting", "checked_upstream",
-    "shape_of", "unbroadcast",
+    "shape_of", "unbroadcast", "unbroadcast_like",
 ]
 
 
@@ -305,3 +305,20 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
         lead + i for i, n in enumerate(shape) if n == 1 and grad_shape[lead + i] != 1
     )
     return np.sum(grad, axis=axes).reshape(shape)
+
+
+def unbroadcast_like(grad: Any, value: Any) -> Any:
+    """``grad`` summed back to the shape of the input ``value``: ``unbroadcast(grad, shape_of(value))``.
+
+    For a gate that keeps its inputs anyway (`Multiply`, `Divide`).
+
+    Examples
+    --------
+    >>> unbroadcast_like(np.ones((2, 3)), np.zeros(3))
+    array([2., 2., 2.])
+    >>> unbroadcast_like(0.5, 2.0)
+    0.5
+    """
+    if type(grad) is float and type(value) is float:  # (two Python floats: nothing was broadcast)
+        return grad
+    return unbroadcast(grad, shape_of(value))

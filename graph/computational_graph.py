@@ -132,6 +132,7 @@ class ComputationalGraph:
         self._collect_leaves()
         self._name_gate_nodes()
         self._gate_nodes = [n for n in self._order if n.gate is not None]
+        self._takes_grads = sum(n.requires_grad for n in self._order)
         self._constants = {n: n.value for n in self._order
                            if n.gate is None and not isinstance(n, (Input, Parameter))}
         self._tape: Tape | None = None      # the interpreter's last run, which its backward continues
@@ -205,7 +206,7 @@ class ComputationalGraph:
             try:
                 for node in self.nodes_topologically_sorted():
                     if node.gate is not None:
-                        values[node] = node.gate.forward(*[values[x] for x in node.inputs])
+                        values[node] = node.gate.forward(*tape.inputs(node))
             except Exception as exc:
                 tape.abandon(node)
                 name_the_node(exc, node, "forward")
@@ -252,7 +253,8 @@ class ComputationalGraph:
                 for node in reversed(self.nodes_topologically_sorted()):
                     upstream = grads.get(node)
                     if node.gate is not None and upstream is not None:
-                        tape.send(node, upstream, _gate_backward(node, upstream))
+                        tape.send(node, upstream, node.gate.backward(upstream) if node.skips is None else
+                                  _gate_backward(node, upstream))
             except Exception as exc:
                 name_the_node(exc, node, "backward")
                 raise
@@ -284,7 +286,7 @@ class ComputationalGraph:
 
     def _start_forward(self, feed: dict[str, Any]) -> Tape:
         """A new tape holding the leaves' values: the constants, the feed, the parameters."""
-        tape = Tape(self._order, self.output, self._gate_nodes)
+        tape = Tape(self._order, self.output, self._gate_nodes, self._takes_grads)
         values = tape.values
         values.update(self._constants)
         for name, node in self.inputs.items():

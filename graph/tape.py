@@ -67,6 +67,8 @@ class Tape:
     output : Node
     gate_nodes : sequence of Node, optional
         The nodes of ``order`` that have a gate, if the graph knows them already.
+    takes_grads : int, optional
+        How many nodes of ``order`` require a gradient, if the graph knows it already.
 
     Attributes
     ----------
@@ -76,9 +78,10 @@ class Tape:
         Each node's forward value, recorded as ``forward`` computed it.
     grads : dict of Node to gradient
         After ``backward``: each node's gradient ∂f/∂node, summed over its uses.
-    sent : list of (node, upstream, downstream)
-        After ``backward``: what each gate received and sent on, in the order it ran
-        (`steps` gives them as `Step` records).
+    sent : list of tuple
+        After ``backward``: what each gate that received a gradient sent on, one
+        gradient per input, in the order backward ran them (`steps` pairs each with
+        its node and upstream gradient, as `Step` records).
     dout : float or ndarray or None
         The gradient ``backward`` started from (∂f/∂f = 1, or the ``dout`` given).
     forward_done, backward_done : bool
@@ -87,18 +90,30 @@ class Tape:
         The thread that ran ``forward``.
     """
 
-    def __init__(self, order: Sequence[Node], output: Node, gate_nodes: Sequence[Node] | None = None) -> None:
+    def __init__(self, order: Sequence[Node], output: Node, gate_nodes: Sequence[Node] | None = None,
+                 takes_grads: int | None = None) -> None:
         self.serial = self.grad_serial = next(serials)  # this run's place in time (`graph.nodes.serials`)
         self.order, self.output = order, output
         self.gate_nodes = [n for n in order if n.gate is not None] if gate_nodes is None else gate_nodes
+        #: How many nodes take a gradient (each gets one, unless a gate gives None).
+        self.takes_grads = sum(n.requires_grad for n in order) if takes_grads is None else takes_grads
         self.values: dict[Node, Any] = {}
         self.grads: dict[Node, Any] = {}
-        self.sent: list[tuple[Node, Any, tuple[Any, ...]]] = []
+        self.sent: list[tuple[Any, ...]] = []
         self.dout: Any = None
         self.forward_done = self.backward_done = False
         self.thread = threading.get_ident()
 
     # --- forward ---------------------------------------------------------------------------------
+
+    def inputs(self, node: Node) -> tuple[Any, ...]:
+        """The values of ``node``'s inputs in this run, in order (what its gate's forward takes)."""
+        values, inputs = self.values, node.inputs
+        if len(inputs) == 2:  # (written out for one and two inputs: a comprehension costs more than a gate)
+            return values[inputs[0]], values[inputs[1]]
+        if len(inputs) == 1:
+            return (values[inputs[0]],)
+        return tuple([values[x] for x in inputs])
 
     def finish_forward(self) -> Any:
         """End a forward: check and freeze every value, show it on its node, mark the gates as this run's.
@@ -133,7 +148,10 @@ class Tape:
     @property
     def steps(self) -> list[Step]:
         """One `Step` per gate that passed a gradient on, in the order backward ran them."""
-        return [Step(*sent) for sent in self.sent]
+        grads = self.grads
+        senders = (node for node in reversed(self.gate_nodes) if node in grads)
+        return [Step(node, grads[node], downstream)
+                for node, downstream in zip(senders, self.sent, strict=False)]
 
     def send(self, node: Node, upstream: Any, downstream: Any) -> None:
         """Record what ``node``'s gate returned for ``upstream``, and pass it on to the inputs.
@@ -146,26 +164,37 @@ class Tape:
         if type(downstream) is not tuple or len(downstream) != len(inputs):
             downstream = checked_count(node, downstream)
         grads, values = self.grads, self.values
-        checked = downstream
-        for i, (x, g) in enumerate(zip(inputs, downstream, strict=True)):
-            if g is not None and (type(g) is not float or type(values[x]) is not float):
-                g = checked_gradient(node, i, g, values[x], upstream, downstream)
-                if g is not downstream[i]:
-                    checked = (*checked[:i], g, *checked[i + 1:])
-            if g is not None and x.requires_grad:
+        sent = downstream
+        for x, g in zip(inputs, downstream):  # noqa: B905 (counted above; a keyword costs a tenth here)
+            if type(g) is not float or type(values[x]) is not float:  # (two floats need no check)
+                if g is None:
+                    continue
+                g, sent = self._checked(node, x, g, upstream, downstream, sent)
+            if x.requires_grad:
                 have = grads.get(x)
                 grads[x] = g if have is None else have + g  # fan-out: gradients add, into a new value
-        self.sent.append((node, upstream, checked))
+        self.sent.append(sent)
+
+    def _checked(self, node: Node, x: Node, grad: Any, upstream: Any, downstream: tuple[Any, ...],
+                 sent: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
+        """``grad``, sent to ``x``, checked (`checked_gradient`); and what the record keeps as sent."""
+        index = next(i for i, g in enumerate(downstream) if g is grad and node.inputs[i] is x)
+        checked = checked_gradient(node, index, grad, self.values[x], upstream, downstream)
+        if checked is not grad:  # copied or cast: the record keeps what was passed on
+            sent = (*sent[:index], checked, *sent[index + 1:])
+        return checked, sent
 
     def finish_backward(self) -> None:
         """Show each node's gradient on the node (``node.grad``, read-only), and mark the backward done."""
         grads = self.grads
-        for node in self.order:
-            if node.requires_grad:
-                g = grads.get(node)
-                if isinstance(g, np.ndarray):
-                    g.flags.writeable = False
-                node._grad = g
+        for node, g in grads.items():
+            if type(g) is not float and isinstance(g, np.ndarray):
+                g.flags.writeable = False
+            node._grad = g
+        if len(grads) != self.takes_grads:  # a node that got no gradient (its gates gave None) shows None
+            for node in self.order:
+                if node.requires_grad and node not in grads:
+                    node._grad = None
         self.grad_serial = next(serials)
         self.backward_done = True
 

@@ -32,7 +32,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from gates.base import as_real, broadcasting, checked_upstream, shape_of, unbroadcast
+from gates.base import as_real, broadcasting, checked_upstream, shape_of, unbroadcast, unbroadcast_like
 from gates.linalg import reduced
 from gates.losses import check_scores_and_labels
 
@@ -354,6 +354,9 @@ class Sweep:
         if f is unbroadcast and n == 2 and isinstance(args[1], ast.Constant) and kinds[0] is not None \
                 and kinds[0].shape is not None:
             return self.summed(args[0], kinds[0].shape, cast(tuple[int, ...], args[1].value))
+        if f is unbroadcast_like and n == 2 and kinds[0] is not None and kinds[0].shape is not None \
+                and kinds[1] is not None and kinds[1].shape is not None:
+            return self.summed(args[0], kinds[0].shape, kinds[1].shape)
         if f is checked_upstream and n == 3 and isinstance(args[2], ast.Constant) and kinds[1] is not None \
                 and kinds[1].shape == cast(Any, args[2].value):
             return args[1]

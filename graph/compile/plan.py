@@ -348,7 +348,7 @@ class CompiledRecord:
                     g = None if edge is None else run.recorded[edge]
                     downstream.append(grads[x] if g is not None and written.grads.get(x) == edge else
                                       None if g is None else _frozen(g))
-                tape.sent.append((node, grads[node], tuple(downstream)))
+                tape.sent.append(tuple(downstream))
             tape.backward_done = True
         self.built = tape
         return tape
