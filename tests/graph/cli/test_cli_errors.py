@@ -19,6 +19,7 @@ import pytest
 
 from graph import load_dataset
 from graph.cli import main
+from tests.processes import TIMEOUT, Children
 
 LAST_LINE = "train accuracy: "
 
@@ -144,10 +145,10 @@ def test_train_with_two_hidden_layers_and_the_svm_loss(capsys) -> None:
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 @pytest.mark.parametrize("argv", [["lecture"], ["check"], ["train", "--epochs", "2"]])
-def test_output_to_a_full_device_exits_1_with_a_message(argv) -> None:
+def test_output_to_a_full_device_exits_1_with_a_message(argv, children) -> None:
     with open("/dev/full", "w") as full:
-        done = subprocess.run([sys.executable, "-m", "graph", *argv], stdout=full, stderr=subprocess.PIPE,
-                              text=True, check=False)
+        done = children.run([sys.executable, "-m", "graph", *argv], stdout=full, stderr=subprocess.PIPE,
+                            text=True)
     assert done.returncode == 1
     assert done.stderr == f"gategraph {argv[0]}: cannot write its output: No space left on device\n"
 
@@ -177,44 +178,47 @@ def test_ctrl_c_in_any_command_exits_130_saying_interrupted(capsys, monkeypatch)
     assert capsys.readouterr().err == "\ngategraph check: interrupted\n"
 
 
-def _interrupt_training(argv: list[str]) -> subprocess.CompletedProcess[str]:
-    """Start ``gategraph train`` for a long run, press Ctrl-C once it is training, and wait for the end."""
-    process = subprocess.Popen([sys.executable, "-m", "graph", "train", "--epochs", "100000", *argv],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    header = [process.stdout.readline() for _ in range(3)]  # the last one is printed as training starts
-    assert header[2].startswith("softmax loss"), header
+def _interrupt_training(children: Children, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """Start ``gategraph train`` for a long run, press Ctrl-C once it is training, and wait for the end.
+
+    The ``children`` fixture owns the process: a timeout or a failed assertion kills it (it would
+    otherwise train for 100000 epochs).
+    """
+    process = children.start([sys.executable, "-m", "graph", "train", "--epochs", "100000", *argv],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    header = children.readlines(process, 3)  # the last one is printed as training starts
+    assert len(header) == 3 and header[2].startswith("softmax loss"), (header, process.poll())
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
+    out, err = process.communicate(timeout=TIMEOUT)
     return subprocess.CompletedProcess(process.args, process.returncode, "".join(header) + out, err)
 
 
-def test_ctrl_c_during_train_exits_130_and_saves_nothing(tmp_path) -> None:
-    done = _interrupt_training(["--save", str(tmp_path / "net.npz")])
+def test_ctrl_c_during_train_exits_130_and_saves_nothing(tmp_path, children) -> None:
+    done = _interrupt_training(children, ["--save", str(tmp_path / "net.npz")])
     assert done.returncode == 130
     assert done.stderr.endswith(f"gategraph train: interrupted; nothing was saved to "
                                 f"{str(tmp_path / 'net.npz')!r}\n"), done.stderr
     assert "Traceback" not in done.stderr and os.listdir(tmp_path) == []
 
 
-def test_ctrl_c_during_train_leaves_an_earlier_save_as_it_was(tmp_path) -> None:
+def test_ctrl_c_during_train_leaves_an_earlier_save_as_it_was(tmp_path, children) -> None:
     path = tmp_path / "net.npz"
     path.write_bytes(b"an earlier network")
-    done = _interrupt_training(["--save", str(path)])
+    done = _interrupt_training(children, ["--save", str(path)])
     assert done.returncode == 130 and "(the file there is left as it was)" in done.stderr
     assert path.read_bytes() == b"an earlier network" and os.listdir(tmp_path) == ["net.npz"]
 
 
 # ---------------------------------------------------------------------------- odd outputs
 
-def test_standard_output_closed_is_no_error() -> None:
-    done = subprocess.run([sys.executable, "-m", "graph", "check"], stderr=subprocess.PIPE, text=True,
-                          check=False, preexec_fn=lambda: os.close(1))
+def test_standard_output_closed_is_no_error(children) -> None:
+    done = children.run([sys.executable, "-m", "graph", "check"], stderr=subprocess.PIPE, text=True,
+                        preexec_fn=lambda: os.close(1))
     assert done.returncode == 0 and done.stderr == ""
 
 
-def test_an_output_that_cannot_show_the_symbols_shows_question_marks() -> None:
-    done = subprocess.run([sys.executable, "-m", "graph", "lecture"], capture_output=True, check=False,
-                          env={**os.environ, "PYTHONIOENCODING": "ascii"})
+def test_an_output_that_cannot_show_the_symbols_shows_question_marks(children) -> None:
+    done = children.run([sys.executable, "-m", "graph", "lecture"], capture_output=True,
+                        env={**os.environ, "PYTHONIOENCODING": "ascii"})
     assert done.returncode == 0 and done.stderr == b""
     assert b"downstream = local ? upstream" in done.stdout

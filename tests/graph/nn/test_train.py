@@ -2,7 +2,6 @@
 
 import io
 import re
-import subprocess
 import sys
 
 import numpy as np
@@ -227,9 +226,9 @@ def test_a_save_that_fails_after_training_exits_1(capsys, tmp_path, monkeypatch)
     assert "cannot save to" in err and "No space left on device" in err and "Traceback" not in err
 
 
-def test_python_dash_m_graph_train_prints_no_bar_off_a_terminal():
-    done = subprocess.run([sys.executable, "-m", "graph", "train", "--epochs", "3"],
-                          capture_output=True, text=True, check=False)
+def test_python_dash_m_graph_train_prints_no_bar_off_a_terminal(children):
+    done = children.run([sys.executable, "-m", "graph", "train", "--epochs", "3"], capture_output=True,
+                        text=True)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert LAST_LINE.match(done.stdout.splitlines()[-1])
