@@ -34,5 +34,6 @@ def test_the_test_command_says_why_a_test_was_skipped():
     reason (the browser tests where no Chromium exists, ...), and still each failure and error."""
     config = configparser.ConfigParser()
     config.read(ROOT / "setup.cfg", encoding="utf-8")
-    report = [option[2:] for option in shlex.split(config["tool:pytest"]["addopts"]) if option.startswith("-r")]
+    options = shlex.split(config["tool:pytest"]["addopts"])
+    report = [option[2:] for option in options if option.startswith("-r")]
     assert report and set("fEs") <= set(report[-1]), report

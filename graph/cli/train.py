@@ -50,7 +50,8 @@ def add_parser(commands: Any) -> None:
                        help="run the graph through the interpreter's two loops instead of its compiled code "
                             "(the same numbers, slower)")
     train.add_argument("--save", metavar="PATH",
-                       help="save the trained network to PATH (.npz); checked before training starts")
+                       help="save the trained network to PATH (.npz), a regular file (replaced) or a new "
+                            "path, never a device, FIFO or directory; checked before training starts")
     train.set_defaults(run=run, parser=train)
 
 
@@ -146,6 +147,9 @@ def run(args: argparse.Namespace) -> int:
             net.save(args.save)
         except OSError as exc:
             print(f"gategraph train: cannot save to {args.save!r}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        except ValueError as exc:  # (the path became a FIFO, say, while training: it is left alone)
+            print(f"gategraph train: cannot save: {exc}", file=sys.stderr)
             return 1
         print(f"saved to {args.save} (load it with graph.Network.load)")
     print(f"train accuracy: {history.train_accuracy[-1]:.3f}  "

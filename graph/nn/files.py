@@ -3,8 +3,10 @@
 A saved `Network` is an ``.npz`` archive: a zip of ``.npy`` arrays, written by
 numpy. `write_atomically` writes it to a temporary file beside the target and
 renames it into place, so that a failure (a full disk, a crash) leaves the
-previous file as it was. `NpzArchive` reads one: it refuses anything that is not
-such an archive, with a message that says what the file is instead, and reads
+previous file as it was; `save_target` refuses, before any work, a target that
+the rename would destroy (a directory, a device, a FIFO, a socket) or whose name
+the file system cannot hold. `NpzArchive` reads one: it refuses anything that is
+not such an archive, with a message that says what the file is instead, and reads
 each array's header before its data, so that a caller can check shapes against
 each other, and a small file that claims huge arrays, before anything is
 allocated. Nothing in a file is ever executed: no pickles.
@@ -13,18 +15,19 @@ allocated. Nothing in a file is ever executed: no pickles.
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
 import os
 import secrets
 import stat
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
 import numpy as np
 
-__all__ = ["ArrayHeader", "NpzArchive", "write_atomically"]
+__all__ = ["ArrayHeader", "NpzArchive", "save_target", "write_atomically"]
 
 #: Deflate never expands data more than about 1032 times; a member claiming more is forged.
 _MAX_DEFLATE_RATIO = 1100
@@ -36,51 +39,164 @@ _HEADER_READERS: dict[tuple[int, int], Callable[[Any], tuple[tuple[int, ...], bo
 }
 
 
-def write_atomically(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> None:
-    """Call ``write(file)`` on a new file, then put it in place of ``path`` in one step.
+#: What each kind of file that is not a regular file is called in a message.
+_KINDS = {stat.S_IFDIR: "a directory", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+          stat.S_IFIFO: "a FIFO (a named pipe)", stat.S_IFSOCK: "a socket", stat.S_IFLNK: "a symbolic link"}
 
-    The file is written beside ``path`` under a temporary name, flushed to disk
-    and renamed over ``path`` (`os.replace`); if anything fails, the temporary
-    file is removed and ``path`` is left as it was. A symbolic link is followed:
-    the file it points to is replaced. The new file gets the old one's
-    permissions, or the usual ones for a new file (0666 less the umask).
+#: Whether this system can create, inspect and rename files relative to an open directory.
+_DIR_FD = {os.open, os.stat, os.replace, os.unlink} <= os.supports_dir_fd
+
+
+def save_target(path: str | os.PathLike[str]) -> str:
+    """The file that a save to ``path`` will replace or create, once checked that doing so destroys nothing.
+
+    ``path`` must be a regular file (to be replaced) or a new name in an
+    existing directory. A symbolic link is followed: the check and the save
+    apply to the file it points to. Nothing is written.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    str
+        The absolute path of the file to write, symbolic links resolved.
 
     Raises
     ------
-    IsADirectoryError
-        When ``path`` is a directory.
+    ValueError
+        Naming ``path``, before any work, when it is empty, ends with a slash,
+        is a directory, a device, a FIFO or a socket, or is longer than its file
+        system takes (a name of more than 255 bytes, on most).
     OSError
-        When the directory cannot be written, the disk is full, ...
+        When ``path`` cannot be inspected (no permission to search its directory, ...).
+
+    Examples
+    --------
+    >>> save_target("/dev/null")
+    Traceback (most recent call last):
+      ...
+    ValueError: '/dev/null' is a character device, not a regular file or a new path
+    >>> import tempfile
+    >>> save_target(os.path.join(tempfile.mkdtemp(), "x" * 300))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+      ...
+    ValueError: '...xxx': the file name is 300 bytes long; this file system takes names of at most 255 bytes
     """
-    target = os.path.realpath(os.fspath(path))
-    if os.path.isdir(target):
-        raise IsADirectoryError(21, "Is a directory", os.fspath(path))
-    directory, name = os.path.split(target)
-    while True:
-        temporary = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
-        try:
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:  # pragma: no cover - 32 random bits taken already
-            continue
+    text = os.fspath(path)
+    if not text:
+        raise ValueError("the path is empty; give the name of a file to save to")
+    target = os.path.realpath(text)
     try:
-        with os.fdopen(fd, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        if text.endswith((os.sep, os.altsep or os.sep)):
+            raise ValueError(f"{text!r} ends with {text[-1]!r}: it names a directory, not a file") from None
+        return target
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise ValueError(_too_long(text, target)) from None
         raise
-    with contextlib.suppress(OSError):  # make the rename itself durable, where the system allows
-        directory_fd = os.open(directory, os.O_RDONLY)
+    if not stat.S_ISREG(mode):
+        raise ValueError(f"{text!r} is {_KINDS.get(stat.S_IFMT(mode), 'something else')}, not a regular file "
+                         "or a new path")
+    return target
+
+
+def _too_long(text: str, target: str) -> str:
+    """Why the file system refuses the path ``target`` (given as ``text``) as too long."""
+    directory = os.path.dirname(target)
+    try:
+        limit = os.pathconf(directory, "PC_NAME_MAX")
+    except (OSError, ValueError):  # (the directory is missing or too long itself; the usual limit)
+        limit = 255
+    for part in target.split(os.sep):
+        if len(os.fsencode(part)) > limit:
+            which = "file name" if part == os.path.basename(target) else f"directory name {part[:20]!r}..."
+            return (f"{text!r}: the {which} is {len(os.fsencode(part))} bytes long; this file system takes "
+                    f"names of at most {limit} bytes")
+    return f"{text!r}: the path is {len(os.fsencode(target))} bytes long, longer than this system takes"
+
+
+def write_atomically(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> None:
+    """Call ``write(file)`` on a new file, then put it in place of ``path`` in one step.
+
+    ``path`` is checked first (`save_target`): a save replaces only a regular
+    file, and creates only a new one. The file is written beside ``path`` under
+    a short temporary name of its own (``.gategraph-XXXXXXXX.tmp``: any final
+    name that fits the file system can be written), flushed to disk and renamed
+    over ``path`` (`os.replace`); if anything fails, the temporary file is
+    removed and ``path`` is left as it was. A symbolic link is followed: the file
+    it points to is replaced. The new file gets the old one's permissions, or
+    the usual ones for a new file (0666 less the umask).
+
+    Raises
+    ------
+    ValueError
+        Before anything is written, when ``path`` is not a regular file or a new
+        path, or is too long (`save_target`); and, removing what was written, when
+        something other than a regular file took its place in the meantime.
+    OSError
+        When the directory is missing or cannot be written, the disk is full, ...
+    """
+    target = save_target(path)
+    directory, name = os.path.split(target)
+    with _directory(directory) as (dir_fd, where):
+        while True:
+            temporary = f".gategraph-{secrets.token_hex(4)}.tmp"
+            try:
+                fd = os.open(where(temporary), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666, dir_fd=dir_fd)
+                break
+            except FileExistsError:  # pragma: no cover - 32 random bits taken already
+                continue
         try:
-            os.fsync(directory_fd)
-        finally:
-            os.close(directory_fd)
+            with os.fdopen(fd, "wb") as file:
+                write(file)
+                file.flush()
+                existing = _existing(where(name), dir_fd)
+                if existing is not None:  # keep the permissions of the file replaced
+                    os.chmod(file.fileno(), stat.S_IMODE(existing))
+                os.fsync(file.fileno())
+            if (existing := _existing(where(name), dir_fd)) is not None and not stat.S_ISREG(existing):
+                kind = _KINDS.get(stat.S_IFMT(existing), "something else")
+                raise ValueError(f"{os.fspath(path)!r} became {kind} while the file was written; "
+                                 "it was left as it is")
+            os.replace(where(temporary), where(name), src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(where(temporary), dir_fd=dir_fd)
+            raise
+        if dir_fd is not None:  # make the rename itself durable, where the system allows
+            with contextlib.suppress(OSError):
+                os.fsync(dir_fd)
+
+
+@contextlib.contextmanager
+def _directory(directory: str) -> Iterator[tuple[int | None, Callable[[str], str]]]:
+    """``directory`` opened for the calls ``os.f(where(name), dir_fd=dir_fd)``.
+
+    Where the system allows, names are resolved relative to an open descriptor
+    of the directory, so that a temporary name next to a final path of any
+    allowed length stays short; elsewhere ``dir_fd`` is None and ``where``
+    joins the name to the directory's path.
+    """
+    if not _DIR_FD:  # pragma: no cover - not on Linux or macOS
+        yield None, lambda name: os.path.join(directory, name)
+        return
+    dir_fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        yield dir_fd, lambda name: name
+    finally:
+        os.close(dir_fd)
+
+
+def _existing(name: str, dir_fd: int | None) -> int | None:
+    """The mode of the file ``name`` (a link not followed), or None when there is none."""
+    try:
+        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
+    except FileNotFoundError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Exit 2 with a usage message for a user's mistake (checked before any work starts
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -98,6 +99,29 @@ def test_train_save_to_a_place_it_cannot_write_is_refused_before_training(capsys
         "missing directory": (str(tmp_path / "no" / "net.npz"), f"no directory {str(tmp_path / 'no')!r}"),
     }[where]
     assert f"argument --save: {message}" in usage_error(capsys, ["train", "--save", path])
+
+
+@pytest.mark.parametrize("kind", ["a FIFO", "a socket", "a character device", "a name too long"])
+def test_train_save_never_destroys_what_is_there(capsys, tmp_path, kind) -> None:
+    from tests.graph.nn.test_files import SPECIAL
+
+    if kind == "a name too long":
+        path = tmp_path / ("n" * (os.pathconf(tmp_path, "PC_NAME_MAX") + 1))
+        message = "'.*n': the file name is .* bytes long; this file system takes names of at most"
+    else:
+        path = SPECIAL[kind](tmp_path / "special")
+        message = f"{re.escape(repr(str(path)))} is {kind}.*, not a regular file"
+    before = sorted((p.name, p.stat().st_mode) for p in tmp_path.iterdir())
+    err = usage_error(capsys, ["train", "--epochs", "1", "--save", str(path)])
+    assert re.search(f"argument --save: {message}", err), err
+    assert sorted((p.name, p.stat().st_mode) for p in tmp_path.iterdir()) == before
+
+
+def test_train_saves_under_the_longest_name_the_file_system_takes(capsys, tmp_path) -> None:
+    path = tmp_path / ("n" * (os.pathconf(tmp_path, "PC_NAME_MAX") - 4) + ".npz")
+    assert main(["train", "--epochs", "1", "--hidden", "5", "--save", str(path)]) == 0
+    assert f"saved to {path}" in capsys.readouterr().out
+    assert os.listdir(tmp_path) == [path.name]
 
 
 def test_train_save_into_an_unwritable_place_is_refused_before_training(capsys, unwritable) -> None:

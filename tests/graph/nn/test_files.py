@@ -67,9 +67,112 @@ def test_an_interrupted_save_leaves_the_previous_file_whole(saved, monkeypatch) 
 
 def test_save_onto_a_directory_is_an_error_that_changes_nothing(tmp_path: Path) -> None:
     (tmp_path / "d").mkdir()
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(ValueError, match=r"'.*/d' is a directory, not a regular file"):
         Network([2, 3]).save(tmp_path / "d")
     assert sorted(os.listdir(tmp_path)) == ["d"] and os.listdir(tmp_path / "d") == []
+
+
+def a_character_device(path: Path) -> Path:
+    """A character device at ``path``: the null device's twin, made with mknod (root only)."""
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except (PermissionError, AttributeError):
+        pytest.skip("making a character device needs root (mknod)")
+    return path
+
+
+def a_socket(path: Path) -> Path:
+    """A Unix socket bound at ``path`` (closed again: the socket file stays)."""
+    import socket
+
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(path))
+    return path
+
+
+SPECIAL = {"a FIFO": lambda path: (os.mkfifo(path), path)[1], "a character device": a_character_device,
+           "a socket": a_socket}
+
+
+@pytest.mark.parametrize("kind", SPECIAL)
+@pytest.mark.parametrize("through", ["its own name", "a symbolic link"])
+def test_save_never_replaces_a_device_a_fifo_or_a_socket(tmp_path: Path, kind: str, through: str,
+                                                          monkeypatch) -> None:
+    special = SPECIAL[kind](tmp_path / "special")
+    before = os.stat(special)
+    path = special
+    if through == "a symbolic link":
+        path = tmp_path / "link.npz"
+        path.symlink_to(special)
+
+    def never(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the arrays were written out before the target was checked")
+
+    monkeypatch.setattr(np, "savez", never)  # refused before any work
+    with pytest.raises(ValueError, match=rf"^{re.escape(repr(str(path)))} is {kind}.*, not a regular file "
+                                         "or a new path$"):
+        Network([2, 3]).save(path)
+    after = os.stat(special)
+    assert (after.st_ino, after.st_mode, after.st_rdev) == (before.st_ino, before.st_mode, before.st_rdev)
+    assert sorted(os.listdir(tmp_path)) == sorted({"special", path.name})  # no temporary file left
+
+
+def test_what_appears_at_the_path_while_saving_is_left_alone(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "net.npz"
+    savez = np.savez
+
+    def a_fifo_appears(file: Any, **arrays: Any) -> None:
+        savez(file, **arrays)
+        os.mkfifo(path)
+
+    monkeypatch.setattr(np, "savez", a_fifo_appears)
+    with pytest.raises(ValueError, match=r"became a FIFO .* while the file was written; it was left as"):
+        Network([2, 3]).save(path)
+    assert stat.S_ISFIFO(os.stat(path).st_mode) and os.listdir(tmp_path) == ["net.npz"]
+
+
+def test_the_temporary_file_has_a_short_name_so_the_longest_name_can_be_saved(tmp_path: Path) -> None:
+    limit = os.pathconf(tmp_path, "PC_NAME_MAX")
+    path = tmp_path / ("n" * (limit - 4) + ".npz")
+    net = Network([2, 5, 3], seed=4)
+    net.save(path)
+    assert os.listdir(tmp_path) == [path.name]
+    np.testing.assert_array_equal(Network.load(path).forward(X), net.forward(X))
+
+
+def test_a_path_of_the_longest_length_the_system_takes_can_be_saved(tmp_path: Path) -> None:
+    limit = os.pathconf(tmp_path, "PC_PATH_MAX") - 1  # bytes, without the terminating NUL
+    directory = tmp_path
+    while len(os.fsencode(directory)) < limit - 300:
+        directory = directory / ("d" * 200)
+    directory.mkdir(parents=True)
+    path = directory / ("n" * (limit - len(os.fsencode(directory)) - 1))
+    assert len(os.fsencode(path)) == limit
+    Network([2, 3]).save(path)
+    assert os.listdir(directory) == [path.name] and Network.load(path).sizes == (2, 3)
+
+
+@pytest.mark.parametrize("what", ["file name", "directory name"])
+def test_a_name_too_long_for_the_file_system_is_refused_before_any_work(tmp_path: Path, what: str,
+                                                                        monkeypatch) -> None:
+    limit = os.pathconf(tmp_path, "PC_NAME_MAX")
+    long = "n" * (limit + 1)
+    path = tmp_path / long if what == "file name" else tmp_path / long / "net.npz"
+    monkeypatch.setattr(np, "savez", lambda *args, **kwargs: pytest.fail("written before the check"))
+    with pytest.raises(ValueError, match=rf"the {what} .*is {limit + 1} bytes long; this file system takes "
+                                         rf"names of at most {limit} bytes"):
+        Network([2, 3]).save(path)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(("path", "message"), [("", "the path is empty"),
+                                               ("new/", r"'new/' ends with '/': it names a directory")])
+def test_an_empty_path_or_one_that_names_a_directory_is_refused(tmp_path: Path, monkeypatch, path: str,
+                                                               message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=message):
+        Network([2, 3]).save(path)
+    assert os.listdir(tmp_path) == []
 
 
 def test_save_replaces_a_file_keeping_its_permissions_and_follows_a_link(saved) -> None:
