@@ -27,7 +27,7 @@ from typing import IO, Any
 
 import numpy as np
 
-__all__ = ["ArrayHeader", "NpzArchive", "save_target", "write_atomically"]
+__all__ = ["ArrayHeader", "FileFormatError", "NpzArchive", "save_target", "write_atomically"]
 
 #: Deflate never expands data more than about 1032 times; a member claiming more is forged.
 _MAX_DEFLATE_RATIO = 1100
@@ -213,8 +213,22 @@ class ArrayHeader:
         return math.prod(self.shape) * self.dtype.itemsize
 
 
+class FileFormatError(ValueError):
+    """A file that is not what it should be; the message names the file and says what is wrong."""
+
+
+#: The general-purpose flag bits of a zip member that this reader cannot honour: encrypted (0),
+#: compressed patched data (5), strong encryption (6).
+_UNREADABLE_FLAGS = {0x01: "encrypted", 0x20: "compressed patched data", 0x40: "strongly encrypted"}
+
+
 class NpzArchive:
-    """An ``.npz`` file opened for checked reading; use it as a context manager.
+    r"""An ``.npz`` file opened for checked reading; use it as a context manager.
+
+    Every fault of the file's content, whatever it is (a truncation, a flipped
+    byte, a forged size, offset, version or flag), is a `FileFormatError`, a
+    `ValueError` that names the file: never another exception from the zip or
+    ``.npy`` readers. Every member's checksum is verified as it is read.
 
     Parameters
     ----------
@@ -228,12 +242,13 @@ class NpzArchive:
 
     Raises
     ------
-    ValueError
-        Naming the file, when it is not an ``.npz`` archive of plain numeric or
-        text arrays: empty, random bytes, a single ``.npy`` array, a truncated
-        or corrupt zip, a member that is not an ``.npy`` array, pickled objects.
+    FileFormatError
+        A `ValueError` naming the file, when it is not an ``.npz`` archive of
+        plain numeric or text arrays: empty, random bytes, a single ``.npy``
+        array, a truncated or corrupt zip, a member that is not an ``.npy``
+        array, pickled objects.
     OSError
-        When the file cannot be read at all (missing, a directory, ...).
+        When the file cannot be read at all (missing, a directory, a disk error, ...).
 
     Examples
     --------
@@ -243,6 +258,12 @@ class NpzArchive:
     >>> with NpzArchive(path) as archive:
     ...     archive.headers["W"].shape, archive.read("W").sum()
     ((2, 3), np.float64(6.0))
+    >>> with open(path, "r+b") as file:
+    ...     _ = file.seek(-6, os.SEEK_END); _ = file.write(b"\xff\xff\xff\x7f")  # a forged offset
+    >>> NpzArchive(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+      ...
+    graph.nn.files.FileFormatError: '...a.npz': member 'W.npy' is not a readable ... outside the file ...
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -255,9 +276,31 @@ class NpzArchive:
             self._file.close()
             raise
 
-    def error(self, problem: str) -> ValueError:
-        """A `ValueError` that names this file and says what is wrong with it."""
-        return ValueError(f"{self.path!r}: {problem}")
+    def error(self, problem: str) -> FileFormatError:
+        """A `FileFormatError` that names this file and says what is wrong with it."""
+        return FileFormatError(f"{self.path!r}: {problem}")
+
+    @contextlib.contextmanager
+    def _reading(self, what: str) -> Iterator[None]:
+        """Turn whatever the zip and ``.npy`` readers raise on malformed content into a `FileFormatError`.
+
+        They raise `zipfile.BadZipFile`, `EOFError`, `ValueError`, `TypeError`,
+        `RuntimeError` (an encrypted member), `NotImplementedError` (an unknown
+        zip version), `struct.error`, `zlib.error`, and `OSError` for a seek to a
+        forged negative offset (EINVAL), each for its own kind of damage. Any
+        other `OSError` is the machine's (a disk error) and passes through.
+        """
+        try:
+            yield
+        except FileFormatError:
+            raise
+        except OSError as exc:
+            if exc.errno != errno.EINVAL:
+                raise
+            raise self.error(f"{what}: it points outside the file ({exc.strerror})") from None
+        except Exception as exc:  # every fault of the content, whatever the reader raised
+            raise self.error(f"{what}: {exc}" if isinstance(exc, (ValueError, zipfile.BadZipFile, EOFError))
+                             else f"{what}: {type(exc).__name__}: {exc}") from None
 
     def _open_zip(self) -> zipfile.ZipFile:
         start = self._file.read(8)
@@ -268,10 +311,9 @@ class NpzArchive:
             raise self.error("this is a .npy file holding a single array, not an .npz archive of arrays")
         if not start.startswith((b"PK\x03\x04", b"PK\x05\x06")):
             raise self.error(f"not an .npz archive (a zip of .npy arrays): it starts with {start!r}")
-        try:
+        with self._reading("a damaged or truncated .npz archive"):
             return zipfile.ZipFile(self._file)
-        except (zipfile.BadZipFile, EOFError, ValueError) as exc:
-            raise self.error(f"a damaged or truncated .npz archive: {exc}") from None
+        raise AssertionError("unreachable")  # pragma: no cover - (for mypy: _reading re-raises)
 
     def _members(self) -> dict[str, zipfile.ZipInfo]:
         members: dict[str, zipfile.ZipInfo] = {}
@@ -280,11 +322,17 @@ class NpzArchive:
             name = info.filename
             if not name.endswith(".npy") or "/" in name:
                 raise self.error(f"member {name!r} is not an .npy array")
+            if name in members:
+                raise self.error(f"member {name!r} is in the archive twice")
+            if flags := [what for bit, what in _UNREADABLE_FLAGS.items() if info.flag_bits & bit]:
+                raise self.error(f"member {name!r} is marked {', '.join(flags)}; a saved network never is")
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise self.error(f"member {name!r} is compressed by method {info.compress_type}; only stored "
+                                 "and deflated members are read")
             if info.compress_type == zipfile.ZIP_STORED:
                 plausible = info.compress_size == info.file_size
             else:
-                plausible = (info.compress_type == zipfile.ZIP_DEFLATED
-                             and info.file_size <= _MAX_DEFLATE_RATIO * info.compress_size + 1024)
+                plausible = info.file_size <= _MAX_DEFLATE_RATIO * info.compress_size + 1024
             if not plausible or info.header_offset + info.compress_size > size:
                 raise self.error(f"member {name!r} claims {info.file_size} bytes that the file cannot hold "
                                  f"(the file has {size} bytes): it is truncated or forged")
@@ -293,20 +341,18 @@ class NpzArchive:
 
     def _header(self, info: zipfile.ZipInfo) -> ArrayHeader:
         name = info.filename
-        try:
-            with self._zip.open(info) as member:
-                version = np.lib.format.read_magic(member)
-                if version not in _HEADER_READERS:
-                    raise self.error(f"member {name!r}: .npy format version {version} is not supported")
-                shape, fortran_order, dtype = _HEADER_READERS[version](member)
-                offset = member.tell()
-        except (ValueError, EOFError, zipfile.BadZipFile) as exc:
-            if str(exc).startswith(repr(self.path)):
-                raise
-            raise self.error(f"member {name!r} is not a readable .npy array: {exc}") from None
-        if dtype.hasobject or dtype.fields is not None or dtype.kind not in "biufU":
+        with self._reading(f"member {name!r} is not a readable .npy array"), self._zip.open(info) as member:
+            version = np.lib.format.read_magic(member)
+            if version not in _HEADER_READERS:
+                raise self.error(f"member {name!r}: .npy format version {version} is not supported")
+            shape, fortran_order, dtype = _HEADER_READERS[version](member)
+            offset = member.tell()
+        if dtype.hasobject or dtype.fields is not None or dtype.kind not in "biufU" or not dtype.itemsize:
             raise self.error(f"member {name!r} holds {dtype} values; only numbers and text are read "
                              "(never pickled objects)")
+        if any(n < 0 for n in shape):
+            raise self.error(f"member {name!r} announces an array of shape {tuple(shape)}: "
+                             "a length below 0")
         header = ArrayHeader(tuple(shape), dtype, fortran_order)
         if offset + header.nbytes > info.file_size:
             raise self.error(f"member {name!r} announces an array of shape {header.shape} and dtype {dtype} "
@@ -315,18 +361,23 @@ class NpzArchive:
         return header
 
     def read(self, name: str) -> np.ndarray:
-        """The array ``name``, read after its header (already checked against the member's size)."""
+        """The array ``name``, read after its header (already checked against the member's size).
+
+        The member is read to its end, so that its checksum is verified: a
+        flipped byte anywhere in it is a `FileFormatError`.
+        """
         header = self.headers[name]
-        try:
-            with self._zip.open(f"{name}.npy") as member:
-                _HEADER_READERS[np.lib.format.read_magic(member)](member)
-                data = member.read(header.nbytes)
-        except (zipfile.BadZipFile, EOFError, ValueError) as exc:
-            raise self.error(f"member {name!r}.npy is damaged: {exc}") from None
-        if len(data) != header.nbytes:
-            raise self.error(f"member {name!r}.npy is truncated: {len(data)} of {header.nbytes} bytes")
-        array: np.ndarray = np.frombuffer(data, dtype=header.dtype).reshape(
-            header.shape, order="F" if header.fortran_order else "C").copy()
+        member_name = f"{name}.npy"
+        with self._reading(f"member {member_name!r} is damaged"), self._zip.open(member_name) as member:
+            _HEADER_READERS[np.lib.format.read_magic(member)](member)
+            data = member.read(header.nbytes)
+            if len(data) != header.nbytes:
+                raise self.error(f"member {member_name!r} is truncated: {len(data)} of {header.nbytes} bytes")
+            if rest := len(member.read(1 << 16)):
+                raise self.error(f"member {member_name!r} holds {rest} byte(s) after its array's data")
+        with self._reading(f"member {member_name!r} is damaged"):
+            array: np.ndarray = np.frombuffer(data, dtype=header.dtype).reshape(
+                header.shape, order="F" if header.fortran_order else "C").copy()
         return array
 
     def close(self) -> None:

@@ -361,17 +361,20 @@ class Network:
         Everything the file claims is checked before anything is allocated: that it
         is an ``.npz`` archive, that it holds exactly ``sizes``, ``activation``
         and the parameters those sizes call for, with those shapes, and that
-        its members hold the data their headers announce. Nothing in the file
-        is executed (no pickles).
+        its members hold the data their headers announce; every member's
+        checksum is verified as it is read. Nothing in the file is executed (no
+        pickles).
 
         Raises
         ------
         ValueError
-            Naming the file and what is wrong with it, if it is not a network
-            that `save` wrote (random bytes, a ``.npy``, a truncated file,
-            missing or extra arrays, sizes that its arrays do not match, ...).
+            Naming the file and what is wrong with it, whatever the fault, if it
+            is not a network that `save` wrote: random bytes, a ``.npy``, a file
+            cut short or with bytes flipped anywhere, forged sizes, offsets,
+            versions or flags, missing or extra arrays, sizes that its arrays do
+            not match, ... (`graph.nn.files.FileFormatError`).
         OSError
-            If the file cannot be read (missing, a directory, ...).
+            If the file cannot be read (missing, a directory, a disk error, ...).
 
         Examples
         --------
