@@ -7,6 +7,14 @@ build, train, save and load the lecture's fully connected networks (`graph.nn`).
 Depends on `gates` and numpy.
 """
 
+import sys as _sys
+
+if _sys.argv[:1] == ["-m"]:  # `python -m graph`: Ctrl-C exits 130 from here on, even while numpy loads
+    from gategraph_launcher import install, started_as_module
+
+    if started_as_module("graph"):
+        install()
+
 from .computational_graph import ComputationalGraph
 from .errors import FeedError, ForwardFirstError, GradcheckError, GraphError, ShapeError
 from .gradient_check import gradcheck, numerical_gradient, rel_error

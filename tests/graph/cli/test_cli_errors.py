@@ -150,6 +150,56 @@ def test_train_hidden_that_is_not_a_list_of_widths_is_a_usage_error(capsys, hidd
     assert message in usage_error(capsys, ["train", "--hidden", hidden])
 
 
+@pytest.mark.parametrize(("argv", "typo"), [
+    (["train", "--epcohs", "5"], "--epcohs 5"), (["lecture", "--svgg", "out"], "--svgg out"),
+    (["check", "-x"], "-x"), (["exercises", "out", "--froce"], "--froce")])
+def test_a_typo_in_a_subcommand_shows_that_subcommands_usage(capsys, argv, typo) -> None:
+    err = usage_error(capsys, argv)
+    assert err.splitlines()[-1] == f"gategraph {argv[0]}: error: unrecognized arguments: {typo}"
+
+
+def test_a_mistake_before_the_subcommand_shows_the_top_level_usage(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--bogus", "train"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: gategraph [-h] [--version] COMMAND")
+    assert err.splitlines()[-1] == "gategraph: error: unrecognized arguments: --bogus"
+
+
+@pytest.mark.parametrize(("argv", "argument"), [
+    (["lecture", "--svg", ""], "--svg"), (["lecture", "--html", ""], "--html"),
+    (["lecture", "--code", "--svg", "", "--html", "x"], "--svg"), (["exercises", ""], "DIR"),
+    (["train", "--save", ""], "--save")])
+def test_an_empty_path_is_a_usage_error(capsys, tmp_path, monkeypatch, an_engine, argv, argument) -> None:
+    monkeypatch.chdir(tmp_path)  # where an empty path used to write
+    assert f"argument {argument}: the path is empty" in usage_error(capsys, argv)
+    assert os.listdir(tmp_path) == []
+
+
+def test_version_is_the_installed_distributions(capsys) -> None:
+    from importlib import metadata
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr() == (f"gategraph {metadata.version('gategraph')}\n", "")
+
+
+def test_version_when_not_installed_says_so(capsys, monkeypatch) -> None:
+    from importlib import metadata
+
+    def not_installed(name: str) -> str:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", not_installed)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out == "gategraph unknown (not installed: pip install -e . gives it its version)\n"
+
+
 def test_train_loss_must_be_softmax_or_svm(capsys) -> None:
     assert "argument --loss: invalid choice: 'hinge'" in usage_error(capsys, ["train", "--loss", "hinge"])
 
