@@ -139,5 +139,7 @@ def _drop_stdout() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+if __name__ == "__main__":  # pragma: no cover - python -m graph.cli.main: as gategraph, Ctrl-C handled
+    from gategraph_launcher import main as launch
+
+    sys.exit(launch())
