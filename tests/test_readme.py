@@ -37,3 +37,20 @@ def test_the_test_command_says_why_a_test_was_skipped():
     options = shlex.split(config["tool:pytest"]["addopts"])
     report = [option[2:] for option in options if option.startswith("-r")]
     assert report and set("fEs") <= set(report[-1]), report
+
+
+def test_the_training_figures_are_what_gategraph_train_prints(capsys):
+    """Each ``$ gategraph train ...`` of the training section prints what the README shows (the
+    default optimizer's figures, the linear classifier's, Adam's)."""
+    from graph.cli import main
+
+    block = re.search(r"## Training the lecture's network.*?```console\n(.*?)```", README, re.S).group(1)
+    runs = re.findall(r"^\$ gategraph train(.*?)(?:\s+#.*)?\n((?:[^$].*\n)*)", block, re.M)
+    assert len(runs) == 3, runs
+    for command, shown in runs:
+        argv, _, tail = command.partition("|")
+        assert main(["train", *argv.split()]) == 0
+        printed = capsys.readouterr().out.splitlines()
+        if tail:
+            printed = printed[-int(tail.split()[-1].lstrip("-")):]
+        assert printed == shown.splitlines(), command
