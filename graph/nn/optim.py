@@ -60,6 +60,8 @@ class Optimizer:
                 raise ValueError(f"{kind}: two parameters are named {p.name!r}")
             self.parameters[str(p.name)] = p
         self.lr, self.lr_decay = lr, lr_decay
+        #: each parameter's shape, read once: reading ``value`` after a run would copy the recorded array
+        self.shapes = {name: np.shape(p.value) for name, p in self.parameters.items()}
 
     def _state(self) -> dict[str, np.ndarray]:
         """A zero array per parameter, shaped and typed like it: a velocity, a cache, a moment."""
@@ -85,9 +87,9 @@ class Optimizer:
             if g is None:
                 continue
             g = np.asarray(g)
-            if g.shape != np.shape(param.value):
+            if g.shape != self.shapes[name]:
                 raise ShapeError(f"{type(self).__name__}: the gradient of {name!r} has shape {g.shape}, "
-                                 f"expected {np.shape(param.value)}, the parameter's shape")
+                                 f"expected {self.shapes[name]}, the parameter's shape")
             param.update(self._delta(name, g))
 
     def _delta(self, name: str, g: np.ndarray) -> np.ndarray:
