@@ -1,8 +1,8 @@
-"""``python -m graph``: the same as the ``gategraph`` command."""
+"""``python -m graph``: the same as the ``gategraph`` command, Ctrl-C handled as `gategraph_launcher` says."""
 
 import sys
 
-from .cli import main
+from gategraph_launcher import main
 
 if __name__ == "__main__":
     sys.exit(main())

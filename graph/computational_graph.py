@@ -277,7 +277,7 @@ class ComputationalGraph:
             raise FeedError(f"input(s) {sorted(twice)} given both in the dict and as keywords")
         feed.update(named)
         if unknown := feed.keys() - self.inputs.keys():
-            raise FeedError(f"unknown input(s) {sorted(map(repr, unknown))}; "
+            raise FeedError(f"unknown input(s) {sorted(unknown)}; "
                             f"this graph's inputs are {sorted(self.inputs)}")
         if missing := self.inputs.keys() - feed.keys():
             raise FeedError(f"missing input(s) {sorted(missing)}; "

@@ -1,14 +1,17 @@
 """The house rule: graph -> gates -> numpy, and nothing optional in the core."""
 
-import subprocess
 import sys
+
+from tests.processes import owned_children
 
 OPTIONAL = ["matplotlib", "graphviz", "tqdm", "sklearn", "scipy", "IPython", "hypothesis", "pytest"]
 
 
 def _modules_after(statement: str) -> set[str]:
     code = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    with owned_children() as children:
+        done = children.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
     return set(done.stdout.split())
 
 

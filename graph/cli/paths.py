@@ -69,15 +69,19 @@ def writable_directory(path: str | os.PathLike[str]) -> Path:
 
 
 def writable_file(path: str | os.PathLike[str]) -> Path:
-    """``path`` as a file to write, after checking that it can be: its directory exists and takes files.
+    """``path`` as a file to write, after checking that it can be, and that writing it destroys nothing.
 
-    Nothing is created: the directory must exist already.
+    ``path`` must be a regular file (to be replaced) or a new name, never a
+    directory, a device, a FIFO or a socket (a symbolic link is followed), with a
+    name that its file system can hold, in a directory that exists and takes
+    files. Nothing is created: the directory must exist already.
 
     Raises
     ------
     PathError
-        When ``path`` is empty or a directory, its directory is missing or a
-        file, or that directory cannot be written in.
+        When ``path`` is empty, a directory, a device, a FIFO or a socket, or
+        too long (`graph.nn.files.save_target`), or its directory is missing, a
+        file, or cannot be written in.
 
     Examples
     --------
@@ -85,13 +89,23 @@ def writable_file(path: str | os.PathLike[str]) -> Path:
     Traceback (most recent call last):
       ...
     graph.cli.paths.PathError: the path is empty
+    >>> writable_file("/dev/null")
+    Traceback (most recent call last):
+      ...
+    graph.cli.paths.PathError: '/dev/null' is a character device, not a regular file or a new path
     """
+    from ..nn.files import save_target
+
     if str(path) == "":
         raise PathError("the path is empty")
     file = Path(path)
-    if file.is_dir():
-        raise PathError(f"{str(file)!r} is a directory")
-    directory = file.absolute().parent
+    try:
+        target = Path(save_target(file))
+    except ValueError as exc:
+        raise PathError(str(exc)) from None
+    except OSError:  # (a parent that is a file, a directory closed to us: said below)
+        target = file.absolute()
+    directory = target.parent
     if not directory.exists():
         raise PathError(f"no directory {str(file.parent)!r} to write into")
     if not directory.is_dir():

@@ -1,9 +1,10 @@
 """``gategraph train``: the lecture's 2-layer network trained on a built-in dataset, with a progress bar.
 
 ``--hidden 100,50`` gives two hidden layers (``0``: the linear classifier), ``--loss svm`` the
-multiclass SVM loss. Everything the command will need is checked before training starts: the
-arguments, the place ``--save`` writes to, and that the network fits in memory. Ctrl-C stops it
-with exit status 130, saving nothing.
+multiclass SVM loss, ``--optim sgd|momentum|rmsprop|adam`` the update rule (each with a learning
+rate of its own by default, `graph.nn.train.LEARNING_RATES`). Everything the command will need is
+checked before training starts: the arguments, the place ``--save`` writes to, and that the
+network fits in memory. Ctrl-C stops it with exit status 130, saving nothing.
 """
 
 from __future__ import annotations
@@ -22,14 +23,20 @@ __all__ = ["MEMORY_LIMIT", "add_parser", "hidden_layers", "memory_needed", "run"
 def add_parser(commands: Any) -> None:
     """Add the ``train`` command to the ``gategraph`` parser's subcommands."""
     from ..nn.network import ACTIVATIONS, LOSSES
-    from ..nn.train import RECIPES
+    from ..nn.optim import OPTIMIZERS, make_optimizer
+    from ..nn.train import LEARNING_RATES, RECIPES
 
     def by_dataset(field: str) -> str:
         return ", ".join(f"{getattr(recipe, field):g} {name}" for name, recipe in RECIPES.items())
 
+    rates = "; ".join(f"{dataset}: " + ", ".join(f"{name} {lr:g}" for name, lr in by_optimizer.items())
+                      for dataset, by_optimizer in LEARNING_RATES.items())
+    rules = "; ".join(f"{name}: {type(rule).__name__}, {rule.settings}" for name, rule in
+                      ((name, make_optimizer(name, [], lr=1.0)) for name in OPTIMIZERS))
     train = commands.add_parser(
         "train", help="train the lecture's 2-layer network f = W2·max(0, W1·x) on a built-in dataset",
-        description="Train a fully connected network with minibatch SGD; the defaults depend on the dataset. "
+        description="Train a fully connected network with minibatch SGD with momentum (or plain SGD, RMSProp "
+                    "or Adam: --optim); the defaults depend on the dataset. "
                     "Ends with the line 'train accuracy: A  validation accuracy: B'.")
     train.add_argument("--dataset", choices=list(RECIPES), default="spiral",
                        help="spiral (made in code; the default) or digits "
@@ -41,7 +48,11 @@ def add_parser(commands: Any) -> None:
                        help="the hidden layers' gate (default relu)")
     train.add_argument("--epochs", type=int, metavar="N",
                        help=f"passes over the training data (default {by_dataset('epochs')})")
-    train.add_argument("--lr", type=float, metavar="X", help=f"learning rate (default {by_dataset('lr')})")
+    train.add_argument("--optim", choices=list(OPTIMIZERS), default="momentum",
+                       help=f"the update rule, as in CS231n (default momentum): {rules}")
+    train.add_argument("--lr", type=float, metavar="X",
+                       help=f"learning rate, before its decay per epoch (default, by dataset and --optim: "
+                            f"{rates})")
     train.add_argument("--loss", choices=list(LOSSES), default="softmax",
                        help="the data loss: softmax cross-entropy or multiclass SVM (default softmax)")
     train.add_argument("--seed", type=int, default=0, metavar="N",
@@ -50,7 +61,8 @@ def add_parser(commands: Any) -> None:
                        help="run the graph through the interpreter's two loops instead of its compiled code "
                             "(the same numbers, slower)")
     train.add_argument("--save", metavar="PATH",
-                       help="save the trained network to PATH (.npz); checked before training starts")
+                       help="save the trained network to PATH (.npz), a regular file (replaced) or a new "
+                            "path, never a device, FIFO or directory; checked before training starts")
     train.set_defaults(run=run, parser=train)
 
 
@@ -92,13 +104,15 @@ def run(args: argparse.Namespace) -> int:
     """Train as the arguments say and print the result; returns the exit status."""
     from ..nn.datasets import load_dataset
     from ..nn.network import Network
-    from ..nn.train import RECIPES, train
+    from ..nn.optim import make_optimizer
+    from ..nn.train import LEARNING_RATES, RECIPES, train
     from .paths import PathError, writable_file
 
     recipe = RECIPES[args.dataset]
     hidden = ((recipe.hidden,) if recipe.hidden else ()) if args.hidden is None else args.hidden
     epochs = recipe.epochs if args.epochs is None else args.epochs
-    lr = recipe.lr if args.lr is None else args.lr
+    lr = LEARNING_RATES[args.dataset][args.optim] if args.lr is None else args.lr
+    momentum = recipe.momentum if args.optim == "momentum" else None
     for flag, value, ok, need in [("--epochs", epochs, epochs >= 1, ">= 1"),
                                   ("--lr", lr, math.isfinite(lr) and lr > 0, "a finite number > 0"),
                                   ("--seed", args.seed, args.seed >= 0, ">= 0")]:
@@ -124,12 +138,13 @@ def run(args: argparse.Namespace) -> int:
     try:  # from here on, Ctrl-C says what happens to --save
         print(data.describe())
         print(net)
-        print(f"{args.loss} loss + L2 {recipe.reg:g}; SGD: {epochs} epochs of minibatches of "
-              f"{recipe.batch_size}, lr {lr:g} x {recipe.lr_decay:g} per epoch, "
-              f"momentum {recipe.momentum:g}; seed {args.seed}", flush=True)  # shown before training starts
+        rule = make_optimizer(args.optim, [], lr=lr, lr_decay=recipe.lr_decay, momentum=momentum)
+        print(f"{args.loss} loss + L2 {recipe.reg:g}; {type(rule).__name__}: {epochs} epochs of minibatches "
+              f"of {recipe.batch_size}, lr {lr:g} x {recipe.lr_decay:g} per epoch, {rule.settings}; "
+              f"seed {args.seed}", flush=True)  # shown before training starts
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, once
-            history = train(net, data, epochs=epochs, batch_size=recipe.batch_size, lr=lr,
-                            momentum=recipe.momentum, lr_decay=recipe.lr_decay, reg=recipe.reg,
+            history = train(net, data, epochs=epochs, batch_size=recipe.batch_size, optimizer=args.optim,
+                            lr=lr, momentum=momentum, lr_decay=recipe.lr_decay, reg=recipe.reg,
                             loss=args.loss, seed=args.seed, compiled=not args.interpreter)
     except FloatingPointError as exc:
         print(f"gategraph train: {exc}", file=sys.stderr)
@@ -146,6 +161,9 @@ def run(args: argparse.Namespace) -> int:
             net.save(args.save)
         except OSError as exc:
             print(f"gategraph train: cannot save to {args.save!r}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        except ValueError as exc:  # (the path became a FIFO, say, while training: it is left alone)
+            print(f"gategraph train: cannot save: {exc}", file=sys.stderr)
             return 1
         print(f"saved to {args.save} (load it with graph.Network.load)")
     print(f"train accuracy: {history.train_accuracy[-1]:.3f}  "

@@ -323,14 +323,29 @@ class Network:
 
         The file holds plain arrays only (no pickles): ``W1``, ``b1``, ..., plus
         ``sizes`` and ``activation``. It is written at ``path`` exactly (no
-        ``.npz`` is added), atomically: into a temporary file beside it, then
-        renamed into place, so that a failure (a full disk) leaves any previous
-        file at ``path`` as it was. `load` reads it back.
+        ``.npz`` is added), atomically: into a temporary file of its own beside
+        it, then renamed into place, so that a failure (a full disk, Ctrl-C)
+        leaves any previous file at ``path`` as it was. Saving never destroys:
+        ``path`` must be a regular file (replaced) or a new path; a symbolic
+        link is followed. `load` reads it back.
 
         Raises
         ------
+        ValueError
+            Naming ``path``, before anything is written, when it is a directory,
+            a device, a FIFO or a socket, or its name is too long for its file
+            system (`graph.nn.files.save_target`).
         OSError
-            When the file cannot be written (``path`` a directory, no space, ...).
+            When the file cannot be written (a missing directory, no permission,
+            no space, ...).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> Network([2, 3]).save(tempfile.gettempdir())  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+          ...
+        ValueError: '...' is a directory, not a regular file or a new path
         """
         arrays: dict[str, Any] = {"sizes": np.array(self.sizes, dtype=np.int64),
                                   "activation": np.array(self.activation),
@@ -346,17 +361,20 @@ class Network:
         Everything the file claims is checked before anything is allocated: that it
         is an ``.npz`` archive, that it holds exactly ``sizes``, ``activation``
         and the parameters those sizes call for, with those shapes, and that
-        its members hold the data their headers announce. Nothing in the file
-        is executed (no pickles).
+        its members hold the data their headers announce; every member's
+        checksum is verified as it is read. Nothing in the file is executed (no
+        pickles).
 
         Raises
         ------
         ValueError
-            Naming the file and what is wrong with it, if it is not a network
-            that `save` wrote (random bytes, a ``.npy``, a truncated file,
-            missing or extra arrays, sizes that its arrays do not match, ...).
+            Naming the file and what is wrong with it, whatever the fault, if it
+            is not a network that `save` wrote: random bytes, a ``.npy``, a file
+            cut short or with bytes flipped anywhere, forged sizes, offsets,
+            versions or flags, missing or extra arrays, sizes that its arrays do
+            not match, ... (`graph.nn.files.FileFormatError`).
         OSError
-            If the file cannot be read (missing, a directory, ...).
+            If the file cannot be read (missing, a directory, a disk error, ...).
 
         Examples
         --------

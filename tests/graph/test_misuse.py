@@ -43,8 +43,13 @@ def test_an_input_named_inputs_can_be_fed_by_keyword() -> None:
     assert g.forward(inputs=2.0, x=3.0) == 6.0
     assert g.forward({"inputs": 4.0}, x=3.0) == 12.0
     assert g.backward() == {"inputs": 3.0, "x": 4.0}
-    with pytest.raises(FeedError, match=r"unknown input\(s\) \[\"'inputs'\"\]"):
+    with pytest.raises(FeedError, match=r"unknown input\(s\) \['inputs'\]"):
         doubling().forward(inputs=2.0, x=1.0)
+
+
+def test_an_unknown_input_is_named_quoted_once() -> None:
+    with pytest.raises(FeedError, match=r"^unknown input\(s\) \['zz'\]; this graph's inputs are \['x'\]$"):
+        ComputationalGraph(Input("x") * 2).forward(x=1, zz=2)
 
 
 def test_an_integer_beyond_64_bits_is_a_float_where_a_gradient_is_wanted() -> None:

@@ -1,6 +1,5 @@
 """The gategraph command: lecture, check, and usage errors."""
 
-import subprocess
 import sys
 
 import pytest
@@ -128,16 +127,14 @@ def test_bad_arguments_exit_2_with_usage(argv, capsys):
     assert "Traceback" not in err
 
 
-def test_python_dash_m_graph_runs_the_command():
-    done = subprocess.run([sys.executable, "-m", "graph", "lecture"], capture_output=True, text=True,
-                          check=False)
+def test_python_dash_m_graph_runs_the_command(children):
+    done = children.run([sys.executable, "-m", "graph", "lecture"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "f = 0.116" in done.stdout
 
 
-def test_python_dash_m_graph_bad_argument_exits_2_without_traceback():
-    done = subprocess.run([sys.executable, "-m", "graph", "bogus"], capture_output=True, text=True,
-                          check=False)
+def test_python_dash_m_graph_bad_argument_exits_2_without_traceback(children):
+    done = children.run([sys.executable, "-m", "graph", "bogus"], capture_output=True, text=True)
     assert done.returncode == 2
     assert "usage: gategraph" in done.stderr and "Traceback" not in done.stderr
 

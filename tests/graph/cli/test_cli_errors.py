@@ -7,6 +7,7 @@ Exit 2 with a usage message for a user's mistake (checked before any work starts
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import pytest
 
 from graph import load_dataset
 from graph.cli import main
+from tests.processes import TIMEOUT, Children
 
 LAST_LINE = "train accuracy: "
 
@@ -99,6 +101,29 @@ def test_train_save_to_a_place_it_cannot_write_is_refused_before_training(capsys
     assert f"argument --save: {message}" in usage_error(capsys, ["train", "--save", path])
 
 
+@pytest.mark.parametrize("kind", ["a FIFO", "a socket", "a character device", "a name too long"])
+def test_train_save_never_destroys_what_is_there(capsys, tmp_path, kind) -> None:
+    from tests.graph.nn.test_files import SPECIAL
+
+    if kind == "a name too long":
+        path = tmp_path / ("n" * (os.pathconf(tmp_path, "PC_NAME_MAX") + 1))
+        message = "'.*n': the file name is .* bytes long; this file system takes names of at most"
+    else:
+        path = SPECIAL[kind](tmp_path / "special")
+        message = f"{re.escape(repr(str(path)))} is {kind}.*, not a regular file"
+    before = sorted((p.name, p.stat().st_mode) for p in tmp_path.iterdir())
+    err = usage_error(capsys, ["train", "--epochs", "1", "--save", str(path)])
+    assert re.search(f"argument --save: {message}", err), err
+    assert sorted((p.name, p.stat().st_mode) for p in tmp_path.iterdir()) == before
+
+
+def test_train_saves_under_the_longest_name_the_file_system_takes(capsys, tmp_path) -> None:
+    path = tmp_path / ("n" * (os.pathconf(tmp_path, "PC_NAME_MAX") - 4) + ".npz")
+    assert main(["train", "--epochs", "1", "--hidden", "5", "--save", str(path)]) == 0
+    assert f"saved to {path}" in capsys.readouterr().out
+    assert os.listdir(tmp_path) == [path.name]
+
+
 def test_train_save_into_an_unwritable_place_is_refused_before_training(capsys, unwritable) -> None:
     err = usage_error(capsys, ["train", "--save", str(unwritable / "net.npz")])
     assert f"argument --save: cannot write in the directory {str(unwritable)!r}" in err
@@ -125,6 +150,56 @@ def test_train_hidden_that_is_not_a_list_of_widths_is_a_usage_error(capsys, hidd
     assert message in usage_error(capsys, ["train", "--hidden", hidden])
 
 
+@pytest.mark.parametrize(("argv", "typo"), [
+    (["train", "--epcohs", "5"], "--epcohs 5"), (["lecture", "--svgg", "out"], "--svgg out"),
+    (["check", "-x"], "-x"), (["exercises", "out", "--froce"], "--froce")])
+def test_a_typo_in_a_subcommand_shows_that_subcommands_usage(capsys, argv, typo) -> None:
+    err = usage_error(capsys, argv)
+    assert err.splitlines()[-1] == f"gategraph {argv[0]}: error: unrecognized arguments: {typo}"
+
+
+def test_a_mistake_before_the_subcommand_shows_the_top_level_usage(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--bogus", "train"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: gategraph [-h] [--version] COMMAND")
+    assert err.splitlines()[-1] == "gategraph: error: unrecognized arguments: --bogus"
+
+
+@pytest.mark.parametrize(("argv", "argument"), [
+    (["lecture", "--svg", ""], "--svg"), (["lecture", "--html", ""], "--html"),
+    (["lecture", "--code", "--svg", "", "--html", "x"], "--svg"), (["exercises", ""], "DIR"),
+    (["train", "--save", ""], "--save")])
+def test_an_empty_path_is_a_usage_error(capsys, tmp_path, monkeypatch, an_engine, argv, argument) -> None:
+    monkeypatch.chdir(tmp_path)  # where an empty path used to write
+    assert f"argument {argument}: the path is empty" in usage_error(capsys, argv)
+    assert os.listdir(tmp_path) == []
+
+
+def test_version_is_the_installed_distributions(capsys) -> None:
+    from importlib import metadata
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr() == (f"gategraph {metadata.version('gategraph')}\n", "")
+
+
+def test_version_when_not_installed_says_so(capsys, monkeypatch) -> None:
+    from importlib import metadata
+
+    def not_installed(name: str) -> str:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", not_installed)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out == "gategraph unknown (not installed: pip install -e . gives it its version)\n"
+
+
 def test_train_loss_must_be_softmax_or_svm(capsys) -> None:
     assert "argument --loss: invalid choice: 'hinge'" in usage_error(capsys, ["train", "--loss", "hinge"])
 
@@ -144,10 +219,10 @@ def test_train_with_two_hidden_layers_and_the_svm_loss(capsys) -> None:
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 @pytest.mark.parametrize("argv", [["lecture"], ["check"], ["train", "--epochs", "2"]])
-def test_output_to_a_full_device_exits_1_with_a_message(argv) -> None:
+def test_output_to_a_full_device_exits_1_with_a_message(argv, children) -> None:
     with open("/dev/full", "w") as full:
-        done = subprocess.run([sys.executable, "-m", "graph", *argv], stdout=full, stderr=subprocess.PIPE,
-                              text=True, check=False)
+        done = children.run([sys.executable, "-m", "graph", *argv], stdout=full, stderr=subprocess.PIPE,
+                            text=True)
     assert done.returncode == 1
     assert done.stderr == f"gategraph {argv[0]}: cannot write its output: No space left on device\n"
 
@@ -177,44 +252,47 @@ def test_ctrl_c_in_any_command_exits_130_saying_interrupted(capsys, monkeypatch)
     assert capsys.readouterr().err == "\ngategraph check: interrupted\n"
 
 
-def _interrupt_training(argv: list[str]) -> subprocess.CompletedProcess[str]:
-    """Start ``gategraph train`` for a long run, press Ctrl-C once it is training, and wait for the end."""
-    process = subprocess.Popen([sys.executable, "-m", "graph", "train", "--epochs", "100000", *argv],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    header = [process.stdout.readline() for _ in range(3)]  # the last one is printed as training starts
-    assert header[2].startswith("softmax loss"), header
+def _interrupt_training(children: Children, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """Start ``gategraph train`` for a long run, press Ctrl-C once it is training, and wait for the end.
+
+    The ``children`` fixture owns the process: a timeout or a failed assertion kills it (it would
+    otherwise train for 100000 epochs).
+    """
+    process = children.start([sys.executable, "-m", "graph", "train", "--epochs", "100000", *argv],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    header = children.readlines(process, 3)  # the last one is printed as training starts
+    assert len(header) == 3 and header[2].startswith("softmax loss"), (header, process.poll())
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
+    out, err = process.communicate(timeout=TIMEOUT)
     return subprocess.CompletedProcess(process.args, process.returncode, "".join(header) + out, err)
 
 
-def test_ctrl_c_during_train_exits_130_and_saves_nothing(tmp_path) -> None:
-    done = _interrupt_training(["--save", str(tmp_path / "net.npz")])
+def test_ctrl_c_during_train_exits_130_and_saves_nothing(tmp_path, children) -> None:
+    done = _interrupt_training(children, ["--save", str(tmp_path / "net.npz")])
     assert done.returncode == 130
     assert done.stderr.endswith(f"gategraph train: interrupted; nothing was saved to "
                                 f"{str(tmp_path / 'net.npz')!r}\n"), done.stderr
     assert "Traceback" not in done.stderr and os.listdir(tmp_path) == []
 
 
-def test_ctrl_c_during_train_leaves_an_earlier_save_as_it_was(tmp_path) -> None:
+def test_ctrl_c_during_train_leaves_an_earlier_save_as_it_was(tmp_path, children) -> None:
     path = tmp_path / "net.npz"
     path.write_bytes(b"an earlier network")
-    done = _interrupt_training(["--save", str(path)])
+    done = _interrupt_training(children, ["--save", str(path)])
     assert done.returncode == 130 and "(the file there is left as it was)" in done.stderr
     assert path.read_bytes() == b"an earlier network" and os.listdir(tmp_path) == ["net.npz"]
 
 
 # ---------------------------------------------------------------------------- odd outputs
 
-def test_standard_output_closed_is_no_error() -> None:
-    done = subprocess.run([sys.executable, "-m", "graph", "check"], stderr=subprocess.PIPE, text=True,
-                          check=False, preexec_fn=lambda: os.close(1))
+def test_standard_output_closed_is_no_error(children) -> None:
+    done = children.run([sys.executable, "-m", "graph", "check"], stderr=subprocess.PIPE, text=True,
+                        preexec_fn=lambda: os.close(1))
     assert done.returncode == 0 and done.stderr == ""
 
 
-def test_an_output_that_cannot_show_the_symbols_shows_question_marks() -> None:
-    done = subprocess.run([sys.executable, "-m", "graph", "lecture"], capture_output=True, check=False,
-                          env={**os.environ, "PYTHONIOENCODING": "ascii"})
+def test_an_output_that_cannot_show_the_symbols_shows_question_marks(children) -> None:
+    done = children.run([sys.executable, "-m", "graph", "lecture"], capture_output=True,
+                        env={**os.environ, "PYTHONIOENCODING": "ascii"})
     assert done.returncode == 0 and done.stderr == b""
     assert b"downstream = local ? upstream" in done.stdout

@@ -2,7 +2,6 @@
 
 import io
 import re
-import subprocess
 import sys
 
 import numpy as np
@@ -12,7 +11,8 @@ import graph.nn.network
 from graph.cli import main
 from graph.nn import Network
 from graph.nn.datasets import load_dataset
-from graph.nn.train import RECIPES, History, TextProgress, train
+from graph.nn.optim import OPTIMIZERS, SGD, Adam, RMSProp
+from graph.nn.train import LEARNING_RATES, RECIPES, History, TextProgress, train
 
 LAST_LINE = re.compile(r"^train accuracy: (\d\.\d{3})  validation accuracy: (\d\.\d{3})$")
 
@@ -137,6 +137,55 @@ def test_text_progress_alone():
     assert out.getvalue().endswith("\rtraining  4/10 epochs [####......] loss=0.5   ")  # blanks the rest
 
 
+# ---------------------------------------------------------------- train(optimizer=...)
+
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+def test_each_optimizer_trains_at_its_default_learning_rate(spiral_data, optimizer):
+    _, history = short_run(spiral_data, optimizer=optimizer, lr=None)
+    assert history.lr[0] == LEARNING_RATES["spiral"][optimizer]
+    assert history.train_accuracy[0] < 0.6 and history.train_accuracy[-1] >= 0.9
+
+
+def test_the_optimizer_is_the_one_named(spiral_data, monkeypatch):
+    made = []
+    for rule in (SGD, RMSProp, Adam):
+        monkeypatch.setattr(rule, "step", lambda self, grads, original=rule.step: (made.append(self),
+                                                                                    original(self, grads)))
+    for name in OPTIMIZERS:
+        made.clear()
+        short_run(spiral_data, epochs=1, optimizer=name, lr=0.01)
+        kinds = {(type(opt).__name__, getattr(opt, "momentum", None)) for opt in made}
+        assert kinds == {{"sgd": ("SGD", 0.0), "momentum": ("SGD", 0.9), "rmsprop": ("RMSProp", None),
+                          "adam": ("Adam", None)}[name]}, name
+
+
+def test_sgd_is_momentum_zero_and_momentum_is_the_default(spiral_data):
+    _, plain = short_run(spiral_data, epochs=3, optimizer="sgd", lr=0.3)
+    _, no_friction = short_run(spiral_data, epochs=3, optimizer="momentum", momentum=0.0, lr=0.3)
+    _, default = short_run(spiral_data, epochs=3, lr=0.3)
+    _, momentum = short_run(spiral_data, epochs=3, optimizer="momentum", lr=0.3)
+    assert plain.loss == no_friction.loss and default.loss == momentum.loss and plain.loss != momentum.loss
+
+
+def test_the_default_learning_rate_of_train_is_the_spirals(spiral_data):
+    _, history = short_run(spiral_data, epochs=2, lr=None)
+    assert history.lr[0] == LEARNING_RATES["spiral"]["momentum"] == RECIPES["spiral"].lr == 0.3
+    assert RECIPES["digits"].lr == LEARNING_RATES["digits"]["momentum"]
+    assert all(set(rates) == set(OPTIMIZERS) for rates in LEARNING_RATES.values())
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"optimizer": "adagrad"},
+     "train: unknown optimizer 'adagrad'; the optimizers are sgd, momentum, rmsprop, adam"),
+    ({"optimizer": "adam", "momentum": 0.5},
+     "momentum=0.5 is a setting of the optimizer 'momentum', not of 'adam'"),
+    ({"optimizer": "rmsprop", "lr": 0.0}, "RMSProp: lr must be > 0"),
+])
+def test_bad_optimizer_settings_are_errors(spiral_data, kwargs, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        train(Network([2, 3]), spiral_data, progress=False, **kwargs)
+
+
 # ---------------------------------------------------------------- gategraph train
 
 def run_cli(capsys, *argv):
@@ -180,7 +229,36 @@ def test_options_and_save(capsys, tmp_path):
     assert f"{net.accuracy(data.X_val, data.y_val):.3f}" == f"{val_acc:.3f}"
 
 
+@pytest.mark.parametrize(("optimizer", "header"), [
+    ("sgd", "SGD: lr 1 x 0.98 per epoch, momentum 0"),
+    ("momentum", "SGD: lr 0.3 x 0.98 per epoch, momentum 0.9"),
+    ("rmsprop", "RMSProp: lr 0.01 x 0.98 per epoch, decay rate 0.99"),
+    ("adam", "Adam: lr 0.01 x 0.98 per epoch, beta1 0.9, beta2 0.999"),
+])
+def test_each_optimizer_reaches_0_9_on_the_spiral_with_the_commands_defaults(capsys, optimizer, header):
+    out, train_acc, _ = run_cli(capsys, "--optim", optimizer)
+    rule, settings = header.split(": ")
+    assert out.splitlines()[2] == (f"softmax loss + L2 0.0001; {rule}: 200 epochs of minibatches of 32, "
+                                   f"{settings}; seed 0")
+    assert train_acc >= 0.9
+
+
+def test_optim_with_a_learning_rate_of_ones_own(capsys):
+    out, _, _ = run_cli(capsys, "--optim", "adam", "--lr", "0.005", "--epochs", "2")
+    assert "Adam: 2 epochs of minibatches of 32, lr 0.005 x 0.98 per epoch" in out
+
+
+def test_the_help_states_each_optimizers_default_learning_rate(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--optim {sgd,momentum,rmsprop,adam}" in text and "(default momentum)" in text
+    for dataset, rates in LEARNING_RATES.items():
+        assert f"{dataset}: " + ", ".join(f"{name} {lr:g}" for name, lr in rates.items()) in text
+
+
 @pytest.mark.parametrize(("argv", "message"), [
+    (["--optim", "adagrad"], "argument --optim: invalid choice: 'adagrad'"),
     (["--epochs", "-1"], "argument --epochs: must be >= 1, got -1"),
     (["--epochs", "0"], "argument --epochs: must be >= 1"),
     (["--epochs", "x"], "argument --epochs: invalid int value"),
@@ -227,9 +305,9 @@ def test_a_save_that_fails_after_training_exits_1(capsys, tmp_path, monkeypatch)
     assert "cannot save to" in err and "No space left on device" in err and "Traceback" not in err
 
 
-def test_python_dash_m_graph_train_prints_no_bar_off_a_terminal():
-    done = subprocess.run([sys.executable, "-m", "graph", "train", "--epochs", "3"],
-                          capture_output=True, text=True, check=False)
+def test_python_dash_m_graph_train_prints_no_bar_off_a_terminal(children):
+    done = children.run([sys.executable, "-m", "graph", "train", "--epochs", "3"], capture_output=True,
+                        text=True)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert LAST_LINE.match(done.stdout.splitlines()[-1])
