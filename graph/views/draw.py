@@ -178,7 +178,7 @@ def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4, direction: 
     title : str, optional
         A caption above the drawing (a formula, say).
     digits : int
-        Significant digits of the numbers on the edges.
+        Significant digits of the numbers on the wires.
     direction : {"LR", "TB"}, optional
         Left to right, as on the slides, or top to bottom. By default a graph of
         up to `MAX_GATES_ACROSS` gates runs left to right and a longer one (a
