@@ -56,6 +56,10 @@ def jupyterlab(tmp_path_factory) -> Iterator[str]:
         folder = home / variable.lower()
         folder.mkdir()
         env[variable] = str(folder)
+    # render every cell at once (by default JupyterLab renders a long notebook's cells as they scroll in)
+    tracker = home / "jupyterlab_settings_dir" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     port = free_port()
     log = (home / "server.log").open("w")
     server = subprocess.Popen(
@@ -100,11 +104,10 @@ def browser(tmp_path_factory) -> Iterator:
             context.close()
 
 
-def drawings(notebook: str) -> int:
-    """How many drawings of graphs (SVG outputs) the committed notebook holds."""
+def outputs_with(notebook: str, kind: str) -> int:
+    """How many outputs of the committed notebook carry the MIME type ``kind``."""
     nb = json.loads((ROOT / "notebooks" / notebook).read_text(encoding="utf-8"))
-    return sum("image/svg+xml" in output.get("data", {}) for cell in nb["cells"]
-               for output in cell.get("outputs", []))
+    return sum(kind in output.get("data", {}) for cell in nb["cells"] for output in cell.get("outputs", []))
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
@@ -121,10 +124,10 @@ def test_an_untrusted_jupyterlab_shows_the_drawings_and_leaves_the_notebook_unmo
         page.wait_for_timeout(1500)                  # its metadata updates follow the kernel's first reply
         panel = page.locator(".jp-NotebookPanel:visible")
         assert panel.locator(".jp-RenderedSVG").count() == 0, "an untrusted notebook rendered an SVG"
-        expected = drawings(notebook)
-        assert expected > 0
+        assert outputs_with(notebook, "image/svg+xml") > 0                   # drawings of graphs
+        expected = outputs_with(notebook, "image/png")                       # each with its PNG
         images = panel.locator(".jp-RenderedImage img[src^='data:image/png']")
-        assert images.count() >= expected, f"{images.count()} PNGs shown for {expected} drawings"
+        assert images.count() == expected, f"{images.count()} PNGs shown of {expected}"
         first = images.first
         first.scroll_into_view_if_needed()
         width = first.evaluate("img => img.getBoundingClientRect().width")
