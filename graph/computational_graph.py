@@ -409,11 +409,17 @@ class ComputationalGraph:
 
         return run_engine(self.to_dot(), "svg").decode("utf-8")
 
-    def player(self, *, title: str | None = None) -> Player:
+    def _repr_png_(self) -> tuple[bytes, dict[str, int]]:
+        """Jupyter's picture where no SVG shows (an untrusted notebook): a PNG (`graph.views.draw`)."""
+        from .views.draw import png_bundle
+
+        return png_bundle(self.to_dot())
+
+    def player(self, *, title: str | None = None, lang: str = "en") -> Player:
         """A step-through player of the last run, for Jupyter or a saved page (`graph.views.player`)."""
         from .views.player import Player
 
-        return Player(self.tape(), title=title)
+        return Player(self.tape(), title=title, lang=lang)
 
     def compile(self, *, record: bool = True) -> CompiledGraph:
         """The graph's run written out as straight-line Python from its gates' own methods (`graph.compile`).

@@ -2,7 +2,10 @@
 
 Each function returns an `Example`: the graph, the lecture's inputs, and the
 numbers on the slides, so the command line, the notebooks and the tests all
-run the very same circuits.
+run the very same circuits. Every node is named as the slides and the course
+notes name it (``q``, ``s``, ``sigy``, ...; a product ``w0x0``, the ``-s`` of the
+``*-1`` gate), so no trace or caption of a worked example shows a name the
+engine made up (``multiply1``, ``add1``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,11 @@ __all__ = ["Example", "examples", "patterns", "sigmoid_neuron", "simple_circuit"
 
 @dataclass
 class Example:
-    """A lecture example: its graph, its inputs, and the expected output and gradients."""
+    """A lecture example: its graph, its inputs, and the expected output and gradients.
+
+    ``key`` names the example in the pages' catalogues (`graph.views.lang`), where
+    ``example.<key>`` is its title in each language.
+    """
 
     title: str
     formula: str
@@ -30,6 +37,7 @@ class Example:
     feed: dict[str, Any]
     expected_output: Any
     expected_gradients: dict[str, Any] = field(default_factory=dict)
+    key: str = ""
 
     def run(self) -> tuple[Any, dict[str, Any]]:
         """Forward, then backward: the output and the gradients."""
@@ -42,7 +50,8 @@ def simple_circuit() -> Example:
     q = (x + y).named("q")
     f = (q * z).named("f")
     return Example("A simple circuit", "f = (x + y) * z", ComputationalGraph(f),
-                   {"x": -2.0, "y": 5.0, "z": -4.0}, -12.0, {"x": -4.0, "y": -4.0, "z": 3.0})
+                   {"x": -2.0, "y": 5.0, "z": -4.0}, -12.0, {"x": -4.0, "y": -4.0, "z": 3.0},
+                   key="simple_circuit")
 
 
 _NEURON_FEED = {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0}
@@ -53,18 +62,21 @@ def sigmoid_neuron(decomposed: bool = True) -> Example:
     """f = σ(w0 x0 + w1 x1 + w2): 0.73 out, gradients -0.20, 0.39, -0.39, -0.59, 0.20.
 
     With ``decomposed`` the sigmoid is the lecture's circuit of four gates
-    (*-1, exp, +1, 1/x); otherwise it is the one `Sigmoid` gate.
+    (*-1, exp, +1, 1/x), whose nodes are named for what they hold: ``-s``,
+    ``e^-s``, ``1+e^-s``, ``f``; otherwise it is the one `Sigmoid` gate. The
+    weighted sum is ``w0x0``, ``w1x1``, their sum ``w0x0+w1x1``, and ``s``.
     """
     w0, x0, w1, x1, w2 = (Input(name) for name in _NEURON_FEED)
-    s = (w0 * x0 + w1 * x1 + w2).named("s")
+    s = (((w0 * x0).named("w0x0") + (w1 * x1).named("w1x1")).named("w0x0+w1x1") + w2).named("s")
     if decomposed:
-        f = Reciprocal()(AddConstant(1)(Exp()(Scale(-1)(s, name="-s"), name="exp"), name="1+exp"), name="f")
-        title = "Sigmoid neuron, as the circuit *-1, exp, +1, 1/x"
+        minus_s = Scale(-1)(s, name="-s")
+        f = Reciprocal()(AddConstant(1)(Exp()(minus_s, name="e^-s"), name="1+e^-s"), name="f")
+        title, key = "Sigmoid neuron, as the circuit *-1, exp, +1, 1/x", "sigmoid_circuit"
     else:
         f = Sigmoid()(s, name="f")
-        title = "Sigmoid neuron, with one sigmoid gate"
+        title, key = "Sigmoid neuron, with one sigmoid gate", "sigmoid_gate"
     return Example(title, "f = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))", ComputationalGraph(f),
-                   dict(_NEURON_FEED), 0.731059, dict(_NEURON_GRADS))
+                   dict(_NEURON_FEED), 0.731059, dict(_NEURON_GRADS), key=key)
 
 
 def staged() -> Example:
@@ -87,16 +99,20 @@ def staged() -> Example:
     invden = Reciprocal()(den, name="invden")
     f = (num * invden).named("f")
     return Example("Staged computation", "f = (x + σ(y)) / (σ(x) + (x + y)^2)", ComputationalGraph(f),
-                   {"x": 3.0, "y": -4.0}, 1.545645, {"x": 2.059570, "y": 1.592233})
+                   {"x": 3.0, "y": -4.0}, 1.545645, {"x": 2.059570, "y": 1.592233}, key="staged")
 
 
 def patterns() -> Example:
-    """f = 2 (x y + max(z, w)) at x = 3, y = -4, z = 2, w = -1: add, max, mul, at work."""
+    """f = 2 (x y + max(z, w)) at x = 3, y = -4, z = 2, w = -1: add, max, mul, at work.
+
+    The nodes: ``xy``, ``m`` (the max), their sum ``s``, and ``f``.
+    """
     x, y, z, w = Input("x"), Input("y"), Input("z"), Input("w")
-    f = (2 * (x * y + Max()(z, w, name="max"))).named("f")
+    s = ((x * y).named("xy") + Max()(z, w, name="m")).named("s")
+    f = (2 * s).named("f")
     return Example("Patterns in gradient flow", "f = 2 * (x*y + max(z, w))", ComputationalGraph(f),
                    {"x": 3.0, "y": -4.0, "z": 2.0, "w": -1.0}, -20.0,
-                   {"x": -8.0, "y": 6.0, "z": 2.0, "w": 0.0})
+                   {"x": -8.0, "y": 6.0, "z": 2.0, "w": 0.0}, key="patterns")
 
 
 def vectorised() -> Example:
@@ -106,7 +122,8 @@ def vectorised() -> Example:
     f = SquaredNorm()(q, name="f")
     return Example("Vectorised: a matrix and a squared norm", "f = ||W x||^2", ComputationalGraph(f),
                    {"W": np.array([[0.1, 0.5], [-0.3, 0.8]]), "x": np.array([0.2, 0.4])}, 0.116,
-                   {"W": np.array([[0.088, 0.176], [0.104, 0.208]]), "x": np.array([-0.112, 0.636])})
+                   {"W": np.array([[0.088, 0.176], [0.104, 0.208]]), "x": np.array([-0.112, 0.636])},
+                   key="vectorised")
 
 
 def examples() -> list[Example]:

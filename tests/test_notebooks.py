@@ -23,8 +23,14 @@ nbformat = pytest.importorskip("nbformat")
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+LECTURE = sorted(NOTEBOOKS.glob("*.ipynb"))               # the lecture, one section per notebook, in English
+KOREAN = sorted((NOTEBOOKS / "ko").glob("*.ipynb"))       # the Korean companion, the notes in their order
+PATHS = LECTURE + KOREAN
 REGENERATE = "regenerate the outputs with: pytest --nbmake --overwrite notebooks"
+
+
+def name(path: Path) -> str:
+    return str(path.relative_to(NOTEBOOKS))
 
 
 def read(path: Path):
@@ -36,7 +42,7 @@ def code_cells(nb):
 
 
 def test_the_lecture_notebooks_are_numbered_in_order():
-    names = [p.name for p in PATHS]
+    names = [p.name for p in LECTURE]
     assert len(names) >= 6
     for number, name in enumerate(names, start=1):
         assert re.fullmatch(rf"{number:02d}_[a-z0-9_]+\.ipynb", name), name
@@ -45,7 +51,22 @@ def test_the_lecture_notebooks_are_numbered_in_order():
                          "05_modular_api.ipynb", "06_neural_networks.ipynb"]
 
 
-@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_the_korean_companion_is_in_its_own_folder_and_links_the_english_notebooks():
+    assert [p.name for p in KOREAN] == ["lecture4_ko.ipynb"]
+    text = "\n".join(cell.source for cell in read(KOREAN[0]).cells if cell.cell_type == "markdown")
+    linked = set(re.findall(r"\]\(\.\./(\d\d_[a-z0-9_]+\.ipynb)\)", text))
+    assert linked == {p.name for p in LECTURE}                  # every English notebook, each one there
+    assert "## 용어집 (glossary)" in text
+    terms = [("역전파", "backpropagation"), ("기울기", "gradient"), ("연쇄 법칙", "chain rule"),
+             ("국소 기울기", "local gradient"), ("상류 기울기", "upstream gradient"),
+             ("하류 기울기", "downstream gradient"), ("게이트", "gate"), ("분기, 복사", "fan-out")]
+    for korean, english in terms:
+        assert re.search(rf"^\| {korean} \| [^|]*{english}", text, re.M), (korean, english)
+    hangul = sum("\uac00" <= c <= "\ud7a3" for c in text)
+    assert hangul > 2000                                        # Korean prose, not a translated title
+
+
+@pytest.mark.parametrize("path", PATHS, ids=name)
 def test_committed_with_outputs_executed_top_to_bottom_without_errors(path):
     nb = read(path)
     cells = code_cells(nb)
@@ -60,14 +81,14 @@ def test_committed_with_outputs_executed_top_to_bottom_without_errors(path):
     assert path.stat().st_size < 1_000_000, f"{path.name} is {path.stat().st_size} bytes: keep figures small"
 
 
-@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", PATHS, ids=name)
 def test_ends_by_asserting_the_sections_numbers(path):
     cells = code_cells(read(path))
     assert "assert" in cells[-1].source, f"{path.name}: the last cell should assert the section's key numbers"
     assert cells[-1].outputs, f"{path.name}: the last cell has no output"
 
 
-@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", PATHS, ids=name)
 def test_closes_with_things_to_try(path):
     nb = read(path)
     last = nb.cells[-1]
@@ -76,12 +97,59 @@ def test_closes_with_things_to_try(path):
     assert len(re.findall(r"^- ", last.source, re.M)) >= 2
 
 
-@pytest.mark.parametrize("path", [p for p in PATHS if p.name[:2] in {"01", "02", "03", "04", "05"}],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [p for p in LECTURE if p.name[:2] in {"01", "02", "03", "04", "05"}]
+                         + KOREAN, ids=name)
 def test_lecture_notebooks_show_drawings_and_traces(path):
     kinds = {kind for cell in code_cells(read(path)) for output in cell.outputs
              for kind in output.get("data", {})}
     assert "image/svg+xml" in kinds, f"{path.name}: no graph drawing"
+
+
+# --- what a fresh, untrusted JupyterLab shows, before anything runs -----------------------------------
+
+@pytest.mark.parametrize("path", PATHS, ids=name)
+def test_every_drawing_carries_a_png_for_viewers_that_show_no_svg(path):
+    """JupyterLab renders no SVG of a notebook it does not trust yet; the PNG beside it shows instead."""
+    drawings = [output for cell in code_cells(read(path)) for output in cell.outputs
+                if "image/svg+xml" in output.get("data", {})]
+    for output in drawings:
+        assert "image/png" in output.data, f"{path.name}: a drawing without its PNG; {REGENERATE}"
+        size = output.metadata.get("image/png", {})
+        assert set(size) == {"width", "height"} and size["width"] > 50, path.name   # at the SVG's size
+
+
+def kernel_info() -> tuple[dict, dict]:
+    """The kernelspec JupyterLab writes into a notebook it opens, and the language_info the kernel reports."""
+    jupyter_client = pytest.importorskip("jupyter_client")
+    spec = jupyter_client.kernelspec.KernelSpecManager().get_kernel_spec("python3")
+    manager, client = jupyter_client.manager.start_new_kernel(kernel_name="python3")
+    try:
+        reply = client.kernel_info(reply=True, timeout=60)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    kernelspec = {"name": "python3", "display_name": spec.display_name, "language": spec.language}
+    return kernelspec, reply["content"]["language_info"]
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    return kernel_info()
+
+
+@pytest.mark.parametrize("path", PATHS, ids=name)
+def test_opening_a_notebook_changes_nothing_in_it(path, kernel):
+    """JupyterLab rewrites a notebook's kernelspec and language_info from the kernel it starts for it, and
+    a notebook whose metadata then differs shows as modified before anything runs: keep them as it writes
+    them."""
+    nb = read(path)
+    kernelspec, language_info = kernel
+    assert nb.metadata.kernelspec == kernelspec, f"{path.name}: {nb.metadata.kernelspec} != {kernelspec}"
+    committed = dict(nb.metadata.language_info)
+    if committed.get("version") != language_info["version"]:
+        pytest.skip(f"the notebooks were committed with Python {committed.get('version')} and this is "
+                    f"{language_info['version']}: JupyterLab updates language_info.version on opening them")
+    assert committed == language_info, f"{path.name}: language_info; {REGENERATE}"
 
 
 # --- the committed outputs are what the code prints today -------------------------------------------
@@ -132,7 +200,7 @@ def fresh_run():
             nb = read(path)
             nb.cells.append(nbformat.v4.new_code_cell(_LOADED))
             nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
-                                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+                                    resources={"metadata": {"path": str(path.parent)}}).execute()
             probe = nb.cells.pop()
             runs[path] = nb, json.loads(probe.outputs[0].text)
         return runs[path]
@@ -140,7 +208,7 @@ def fresh_run():
     return run
 
 
-@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", PATHS, ids=name)
 def test_committed_outputs_match_a_fresh_run(path, fresh_run):
     committed = read(path)
     fresh, _ = fresh_run(path)
@@ -223,7 +291,7 @@ def test_the_notebooks_extra_brings_jupyter_and_a_graphviz_engine():
     assert {"ipykernel_launcher.py", "pyplot.py", "graphviz-pure"} <= names
 
 
-@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", PATHS, ids=name)
 def test_every_module_a_notebook_loads_comes_with_the_notebooks_extra(path, fresh_run):
     """Each module the kernel had loaded by the end of a run comes from the notebooks extra, from
     gategraph itself, from the standard library, or was there before any code ran (the interpreter's

@@ -3,8 +3,9 @@
 ``--code`` also prints each example's run written out as Python (`ComputationalGraph.compile`);
 ``--svg DIR`` draws each example's graph with its values and gradients; ``--html DIR`` writes a page
 per example that steps through its run gate by gate (`graph.views.player`), and ``DIR/index.html`` linking
-them. Both need a Graphviz engine to lay out the drawings: without one the command says what to install,
-exits 1 and writes nothing.
+them, captioned in English or, with ``--lang ko``, in Korean (any language with a catalogue in
+`graph.views.lang`). Both need a Graphviz engine to lay out the drawings: without one the command says what
+to install, exits 1 and writes nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ import re
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from ..views.lang import DEFAULT, languages
+
+if TYPE_CHECKING:
+    from ..lecture import Example
 
 __all__ = ["add_parser", "run", "slugify"]
 
@@ -42,6 +48,9 @@ def add_parser(commands: Any) -> None:
                          help="also write a page per example that steps through its forward and backward "
                               "pass, as DIR/NN-title.html, and DIR/index.html linking them; the pages work "
                               'offline (needs a Graphviz engine: pip install "gategraph[viz]")')
+    lecture.add_argument("--lang", choices=languages(), default=DEFAULT,
+                         help="the language of the --html pages' captions and controls "
+                              f"(default: {DEFAULT}; ko: Korean)")
     lecture.set_defaults(run=run, parser=lecture)
 
 
@@ -52,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
 
     svg_dir: Path | None = args.svg
     html_dir: Path | None = args.html
+    if args.lang != DEFAULT and html_dir is None:
+        args.parser.error("--lang captions the step-through pages: give --html DIR too")
     folders = {option: folder for option, folder in (("--svg", svg_dir), ("--html", html_dir)) if folder}
     if folders:
         from ..views.draw import INSTALL_HINT, find_engine
@@ -92,42 +103,52 @@ def run(args: argparse.Namespace) -> int:
         if html_dir is not None:
             following = names[number] + ".html" if number < len(names) else None
             page = html_dir / f"{names[number - 1]}.html"
-            _write_page(example, page, following)
-            pages.append((page.name, example.title, example.formula))
+            title = _title(example, args.lang)
+            _write_page(example, page, following, title, args.lang)
+            pages.append((page.name, title, example.formula))
             print(f"  page       {page}")
         print()
     if html_dir is not None:
         index = html_dir / "index.html"
-        _write_index(index, pages)
+        _write_index(index, pages, args.lang)
         print(f"step-through pages: {index}")
     return 0
 
 
-def _write_page(example: Any, path: Path, following: str | None) -> None:
+def _title(example: Example, lang: str) -> str:
+    """The example's title in ``lang``, from the catalogue (its English title where it has no key)."""
+    from ..views.lang import catalogue
+
+    return catalogue(lang).get(f"example.{example.key}", example.title)
+
+
+def _write_page(example: Example, path: Path, following: str | None, title: str, lang: str) -> None:
     """One example's step-through page, with links to the index and to the next example."""
-    from ..views.player import html_page
+    from ..views.lang import catalogue
+    from ..views.player import Player, html_page
 
-    player = example.graph.player(title=f"{example.title}: {example.formula}")
-    links = ['<a href="index.html">↑ all worked examples</a>']
+    messages = catalogue(lang)
+    player = Player(example.graph.tape(), title=f"{title}: {example.formula}", lang=lang)
+    links = [f'<a href="index.html">{html.escape(messages["nav.index"])}</a>']
     if following is not None:
-        links.append(f'<a href="{html.escape(following)}">next example →</a>')
+        links.append(f'<a href="{html.escape(following)}">{html.escape(messages["nav.next"])}</a>')
     nav = f'<nav>{"".join(links)}</nav>\n'
-    path.write_text(html_page(nav + player.html(player.stable_id()), player.page_title()), encoding="utf-8")
+    path.write_text(html_page(nav + player.html(player.stable_id()), player.page_title(), lang=lang),
+                    encoding="utf-8")
 
 
-def _write_index(path: Path, pages: list[tuple[str, str, str]]) -> None:
+def _write_index(path: Path, pages: list[tuple[str, str, str]], lang: str) -> None:
     """The index of the step-through pages: one link per worked example, in the lecture's order."""
+    from ..views.lang import catalogue
     from ..views.player import html_page
 
+    messages = catalogue(lang)
     items = "\n".join(f'<li><a href="{html.escape(name)}">{html.escape(title)}</a>: '
                        f"<code>{html.escape(formula)}</code></li>" for name, title, formula in pages)
-    body = ("<h1>Backpropagation, step by step</h1>\n"
-            "<p>The worked examples of CS231n Lecture 4, one page each. Every page steps through one run: "
-            "the forward pass gate by gate in topological order, then the backward pass in reverse order, "
-            "the chain rule written out in numbers at each gate. Step with the buttons or the arrow keys."
-            "</p>\n"
+    footer = html.escape(messages["index.footer"]).replace(
+        "{command}", "<code>gategraph lecture --html</code>")
+    body = (f"<h1>{html.escape(messages['index.heading'])}</h1>\n"
+            f"<p>{html.escape(messages['index.intro'])}</p>\n"
             f"<ol>\n{items}\n</ol>\n"
-            "<p><small>Made by <code>gategraph lecture --html</code>. These pages load nothing from the "
-            "network.</small></p>")
-    path.write_text(html_page(body, "gategraph: the lecture's worked examples, step by step"),
-                    encoding="utf-8")
+            f"<p><small>{footer}</small></p>")
+    path.write_text(html_page(body, messages["index.title"], lang=lang), encoding="utf-8")

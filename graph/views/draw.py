@@ -1,13 +1,20 @@
-"""Drawings of a run as on the lecture's slides: `to_dot`, and `render` or `run_engine` to make a picture.
+r"""Drawings of a run as on the lecture's slides: `to_dot`, and `render` or `run_engine` to make a picture.
 
 `to_dot` writes Graphviz DOT text from a run's tape (`graph.tape.Tape`) and needs
 nothing: gates are small circles with their symbol (``+``, ``*``, ``max``, ``σ``,
-...) and node name, leaves stand at the left with their names, and each edge
-carries the value flowing along it in green and, after a ``backward``, the
-gradient flowing back along it in red. Where a value is used more than once (fan-out), its node also shows the
-sum of the gradients of its edges, ``Σ``: the "copy adds gradients" rule. The
+...) and node name, leaves stand at the left with their names, and each wire
+carries the value flowing along it in green above the line and, after a
+``backward``, the gradient flowing back along it in red below the line, as on the
+slides. Where a value is used more than once (fan-out), its node also shows the
+sum of the gradients of its wires, ``Σ``: the "copy adds gradients" rule. The
 drawing shows the run as the tape recorded it: an optimizer step or another
 graph's run since then changes nothing in it.
+
+A wire's numbers are never on a line: each wire is drawn through a small node of
+its own that holds its numbers beside a piece of the wire (above and below it
+from left to right, to its right from top to bottom), and Graphviz routes no
+other wire through a node. The wire into input ``i`` of a gate is one such node
+and two edges (see `to_dot`'s notes for their ids).
 
 Numbers and arrays of up to six elements are written out. A larger array (a
 batch, a weight matrix) is written as its shape on the node it leaves and its
@@ -18,7 +25,9 @@ its loss, runs top to bottom, so that it fits the width of a notebook.
 Turning DOT into a picture needs a Graphviz engine: a system ``dot`` if one is
 on the ``PATH``, else the ``graphviz-pure`` program that
 ``pip install "gategraph[viz]"`` brings. Nothing here is imported by
-``import graph`` beyond the standard library.
+``import graph`` beyond the standard library. `png` makes the picture a notebook
+keeps beside the SVG, for viewers that show no SVG (JupyterLab, for a notebook
+it does not trust yet).
 
 Fonts: every box is sized for its label's width in the typeface the picture
 uses, and an engine without a font renderer (graphviz-pure) knows the widths of
@@ -26,7 +35,13 @@ a few typefaces only. The labels are set in DejaVu Sans: it has known widths,
 it is the usual sans-serif of Linux (and matplotlib's), and it is wider than the
 sans-serifs that replace it where it is missing (Helvetica, Arial), so a label
 always fits its box. Sized for Helvetica instead, labels shown in DejaVu Sans
-overflow by about 14%.
+overflow by about 14%. A PNG is drawn by the engine itself, so it names the font
+the engine draws with: Helvetica (graphviz-pure draws it with Arimo, which has
+Helvetica's widths; a system ``dot`` finds its own Helvetica or a look-alike).
+
+Names are drawn as they are, except characters that cannot be shown (control
+characters such as ``\x1b``, lone surrogates), which are written as escapes
+(`graph.views.text.printable`): every name draws.
 """
 
 from __future__ import annotations
@@ -42,21 +57,27 @@ from gates.base import shape_of
 
 from ..nodes import Constant, Node
 from ..tape import Tape
-from .text import FULL_SIZE, format_value
+from .text import FULL_SIZE, format_value, printable
 from .trace import node_label
 
-__all__ = ["GRAD_COLOR", "VALUE_COLOR", "GraphvizNotFoundError", "edge_ids", "find_engine", "render",
-           "run_engine", "to_dot"]
+__all__ = ["GRAD_COLOR", "PNG_DPI", "PNG_FONT", "VALUE_COLOR", "WIRE_COLOR", "GraphvizNotFoundError",
+           "edge_ids", "find_engine", "png", "png_bundle", "render", "run_engine", "to_dot"]
 
 #: Colour of forward values on edges (green, as on the slides).
 VALUE_COLOR = "#1a7f37"
 #: Colour of gradients on edges (red, as on the slides).
 GRAD_COLOR = "#cf222e"
+#: Colour of the wires (a dark grey).
+WIRE_COLOR = "#57606a"
 INSTALL_HINT = 'pip install "gategraph[viz]"'
 #: The typeface of every label: the widest common sans-serif, so labels fit wherever it is missing.
 FONT = "DejaVu Sans"
 #: What an SVG asks for: the typeface, else the browser's sans-serif (Helvetica, Arial: narrower).
 SVG_FONT_FAMILY = f"{FONT},sans-serif"
+#: The typeface a PNG names: one every engine draws with its own widths (see the module's notes).
+PNG_FONT = "Helvetica"
+#: Pixels per inch of a PNG: 1.5 pixels per pixel of the SVG (96 per inch), sharp on most screens.
+PNG_DPI = 144
 #: Graphs with more gates than this are drawn top to bottom (`to_dot`'s ``direction``).
 MAX_GATES_ACROSS = 10
 
@@ -66,8 +87,8 @@ class GraphvizNotFoundError(RuntimeError):
 
 
 def _esc(text: str) -> str:
-    """``text`` escaped for a Graphviz HTML-like label."""
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """``text`` escaped for a Graphviz HTML-like label, characters that cannot be shown as escapes."""
+    return (printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;").replace("'", "&#39;"))
 
 
@@ -104,13 +125,25 @@ def _value_html(value: Any, digits: int) -> str:
     return f"‖·‖={format_value(norm, digits)}"
 
 
-def _edge_label(value: Any, grad: Any, show_value: bool, show_grad: bool, digits: int) -> str:
-    parts = []
-    if show_value:
-        parts.append(f'<font color="{VALUE_COLOR}">{_value_html(value, digits)}</font>')
-    if show_grad:
-        parts.append(f'<font color="{GRAD_COLOR}">{_value_html(grad, digits)}</font>')
-    return f", label=<{'<br/>'.join(parts)}>" if parts else ""
+def _wire(wid: str, classes: str, value: Any, grad: Any, show_value: bool, show_grad: bool, digits: int,
+          direction: str) -> str:
+    """The node that carries a wire's numbers beside a piece of the wire (its port ``w``).
+
+    Left to right, the value stands above the line and the gradient below it, as on
+    the slides; top to bottom, both stand to the right of the line.
+    """
+    green = f'<font color="{VALUE_COLOR}">{_value_html(value, digits)}</font>' if show_value else ""
+    red = f'<font color="{GRAD_COLOR}">{_value_html(grad, digits)}</font>' if show_grad else ""
+    if direction == "LR":
+        line = f'<td port="w" height="1" width="16" cellpadding="0" bgcolor="{WIRE_COLOR}"></td>'
+        table = f"<tr><td>{green}</td></tr><tr>{line}</tr><tr><td>{red}</td></tr>"
+    else:
+        line = f'<td port="w" width="1" height="16" cellpadding="0" bgcolor="{WIRE_COLOR}"></td>'
+        numbers = "<br/>".join(text for text in (green, red) if text)
+        table = f'<tr>{line}<td cellpadding="3" align="left" balign="left">{numbers}</td></tr>'
+    return (f'  "{wid}" [id="{wid}", class="{classes}", shape=plaintext, width=0, height=0, margin=0, '
+            f'fontsize=10, label=<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
+            f"{table}</table>>];")
 
 
 def edge_ids(order: Sequence[Node]) -> dict[tuple[Node, int], str]:
@@ -145,7 +178,7 @@ def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4, direction: 
     title : str, optional
         A caption above the drawing (a formula, say).
     digits : int
-        Significant digits of the numbers on the edges.
+        Significant digits of the numbers on the wires.
     direction : {"LR", "TB"}, optional
         Left to right, as on the slides, or top to bottom. By default a graph of
         up to `MAX_GATES_ACROSS` gates runs left to right and a longer one (a
@@ -160,12 +193,14 @@ def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4, direction: 
     Notes
     -----
     Every gate and leaf has the SVG id ``n<i>`` (its place in the topological
-    order) and the class ``gate`` or ``leaf``; every edge the id ``e<k>`` and the
-    classes ``from-n<i> to-n<j>`` (the edge leaving the output: ``e-output``), so
-    that a page can find them (`graph.views.player` does). The red number on an
-    edge is the gradient sent along that edge (the gate's downstream gradient for
-    that input); the output's value and gradient stand on
-    an edge leaving the last gate.
+    order) and the class ``gate`` or ``leaf``. Each wire is a node of its own,
+    with the id ``e<k>`` (`edge_ids`; the wire leaving the output: ``e-output``)
+    and the classes ``wire from-n<i> to-n<j>``, that holds its numbers beside a
+    piece of the wire; the two edges that join it to its ends have the ids
+    ``e<k>-in`` and ``e<k>-out``. So a page can find a wire and its numbers
+    (`graph.views.player` does). The red number on a wire is the gradient sent
+    along it (the gate's downstream gradient for that input); the output's value
+    and gradient stand on a wire leaving the last gate.
 
     Examples
     --------
@@ -180,13 +215,17 @@ def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4, direction: 
     digraph gategraph {
       graph [rankdir=LR, ...];
       ...
-      n0 [id="n0", class="leaf", shape=plaintext, label=<x>];
-      n1 [id="n1", class="leaf", shape=plaintext, label=<y>];
+      n0 [id="n0", class="leaf", shape=plaintext, ..., label=<x>];
+      n1 [id="n1", class="leaf", shape=plaintext, ..., label=<y>];
       n2 [id="n2", class="gate", shape=circle, ..., label=<<b>*</b><br/>...f</font>>];
       output [shape=point, style=invis];
-      n0 -> n2 [id="e0", ..., label=<<font color="#1a7f37">3</font><br/><font color="#cf222e">-4</font>>];
-      n1 -> n2 [id="e1", ..., label=<<font color="#1a7f37">-4</font><br/><font color="#cf222e">3</font>>];
-      n2 -> output [id="e-output", ..., label=<<font color="#1a7f37">-12</font><br/>...1</font>>];
+      "e0" [id="e0", class="wire from-n0 to-n2", ...>3</font>...>-4</font>...];
+      n0 -> "e0":w:w [id="e0-in", class="wire-in", arrowhead=none];
+      "e0":w:e -> n2 [id="e0-out", class="wire-out"];
+      ...
+      "e-output" [id="e-output", class="wire from-n2 to-output", ...>-12</font>...>1</font>...];
+      n2 -> "e-output":w:w [id="e-output-in", class="wire-in", arrowhead=none];
+      "e-output":w:e -> output [id="e-output-out", class="wire-out"];
     }
     """
     order = tape.order
@@ -217,36 +256,42 @@ def to_dot(tape: Tape, *, title: str | None = None, digits: int = 4, direction: 
 
     caption = f", labelloc=t, label=<{_esc(title)}>" if title else ""
     lines = ["digraph gategraph {",
-             f'  graph [rankdir={direction}, ordering=in, bgcolor="white", fontname="{FONT}", '
-             f"nodesep=0.25, ranksep=0.2{caption}];",
+             f'  graph [rankdir={direction}, bgcolor="white", fontname="{FONT}", '
+             f"nodesep=0.15, ranksep=0.1{caption}];",
              f'  node [fontname="{FONT}", fontsize=12];',
-             f'  edge [fontname="{FONT}", fontsize=10, arrowsize=0.6, color="#57606a"];']
+             f'  edge [fontname="{FONT}", fontsize=10, arrowsize=0.6, color="{WIRE_COLOR}"];']
     for node in order:
         nid = ids[node]
         if node.gate is None:
             text = _esc(node_label(node, digits)) if isinstance(node, Constant) else _esc(str(node.name))
             label = f"{text}{shape(node)}{total(node)}"
-            lines.append(f'  {nid} [id="{nid}", class="leaf", shape=plaintext, label=<{label}>];')
+            lines.append(f'  {nid} [id="{nid}", class="leaf", shape=plaintext, width=0, height=0, '
+                         f'margin="0.04,0.02", label=<{label}>];')
         else:
             symbol = node.gate.symbol
-            fits_a_circle = len(symbol) <= 4 and len(str(node.name)) <= 10  # a longer label: a box
+            fits_a_circle = len(symbol) <= 4 and len(str(node.name)) <= 7  # a longer label: a box
             outline = "circle" if fits_a_circle else "box, style=rounded"
             label = f"<b>{_esc(symbol)}</b><br/>{_small(str(node.name))}{shape(node)}{total(node)}"
             lines.append(f'  {nid} [id="{nid}", class="gate", shape={outline}, margin=0.04, width=0.5, '
                          f"label=<{label}>];")
     lines.append("  output [shape=point, style=invis];")
+    into, out_of = ("w", "e") if direction == "LR" else ("n", "s")
+
+    def wire(wid: str, source: str, target: str, value: Any, grad: Any, show_value: bool) -> None:
+        lines.append(_wire(wid, f"wire from-{source} to-{target}", value, grad, show_value, grad is not None,
+                           digits, direction))
+        lines.append(f'  {source} -> "{wid}":w:{into} [id="{wid}-in", class="wire-in", arrowhead=none];')
+        lines.append(f'  "{wid}":w:{out_of} -> {target} [id="{wid}-out", class="wire-out"];')
+
     edges = edge_ids(order)
     for node in order:
         grads = downstream.get(node)
         for i, x in enumerate(node.inputs):
             grad = grads[i] if grads is not None and x.requires_grad else None
-            label = _edge_label(values.get(x), grad, x in values, grad is not None, digits)
-            classes = f"from-{ids[x]} to-{ids[node]}"
-            lines.append(f'  {ids[x]} -> {ids[node]} [id="{edges[node, i]}", class="{classes}"{label}];')
+            wire(edges[node, i], ids[x], ids[node], values.get(x), grad, x in values)
     out = tape.output
     out_grad = tape.grads.get(out) if has_grads else None
-    label = _edge_label(values.get(out), out_grad, out in values, out_grad is not None, digits)
-    lines.append(f'  {ids[out]} -> output [id="e-output", class="from-{ids[out]} to-output"{label}];')
+    wire("e-output", ids[out], "output", values.get(out), out_grad, out in values)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -308,6 +353,49 @@ def run_engine(dot: str, format: str = "svg") -> bytes:
         named, fallback = (f'font-family="{family}"'.encode() for family in (FONT, SVG_FONT_FAMILY))
         return done.stdout.replace(named, fallback)
     return done.stdout
+
+
+def png(dot: str) -> bytes:
+    """``dot`` laid out and drawn as a PNG at `PNG_DPI`, in the font the engine draws with (`PNG_FONT`).
+
+    The picture that notebooks keep beside the SVG, for a viewer that shows no SVG:
+    JupyterLab renders no SVG of a notebook it does not trust yet (one it has not
+    run itself), and shows this PNG instead. graphviz-pure (``pip install
+    "gategraph[viz]"``) draws it with no system library; so does a system ``dot``
+    built with cairo (its usual build).
+
+    Raises
+    ------
+    GraphvizNotFoundError
+        If no Graphviz engine is installed (``pip install "gategraph[viz]"``).
+    """
+    font = f'fontname="{PNG_FONT}"'
+    drawn = dot.replace(f'fontname="{FONT}"', font).replace("digraph gategraph {\n  graph [",
+                                                           f"digraph gategraph {{\n  graph [dpi={PNG_DPI}, ")
+    return run_engine(drawn, "png")
+
+
+def png_bundle(dot: str) -> tuple[bytes, dict[str, int]]:
+    """A PNG of ``dot`` (`png`) for Jupyter's ``_repr_png_``, with the size to show it at.
+
+    Returns
+    -------
+    data : bytes
+        The PNG, drawn at `PNG_DPI`.
+    metadata : dict
+        ``{"width": ..., "height": ...}`` in CSS pixels (96 per inch): the size of
+        the SVG beside it, so both pictures show the graph at the same size.
+
+    Examples
+    --------
+    A graph delegates its ``_repr_png_`` here::
+
+        def _repr_png_(self):
+            return png_bundle(self.to_dot())
+    """
+    data = png(dot)
+    width, height = (int.from_bytes(data[at:at + 4], "big") for at in (16, 20))  # the PNG's IHDR chunk
+    return data, {"width": round(width * 96 / PNG_DPI), "height": round(height * 96 / PNG_DPI)}
 
 
 def render(dot: str, path: str | os.PathLike[str], format: str = "svg") -> Path:

@@ -46,6 +46,7 @@ import itertools
 import json
 import os
 import re
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,8 @@ from ..errors import ForwardFirstError
 from ..nodes import Constant, Node
 from ..tape import Step, Tape
 from .draw import GRAD_COLOR, VALUE_COLOR, GraphvizNotFoundError, edge_ids, run_engine, to_dot
-from .text import format_value
+from .lang import DEFAULT, catalogue
+from .text import format_value, printable
 from .trace import local_gradients, node_label
 
 __all__ = ["Frame", "Player", "html_page"]
@@ -119,6 +121,10 @@ class Player:
         A heading above the player (a formula, say).
     digits : int
         Significant digits of the numbers, on the wires and in the captions.
+    lang : str
+        The language of the captions and the controls: ``"en"`` (the default),
+        ``"ko"``, or any other with a catalogue in `graph.views.lang`. The numbers
+        are the same in every language.
 
     Attributes
     ----------
@@ -132,6 +138,8 @@ class Player:
     ------
     ForwardFirstError
         If the tape holds no finished forward.
+    ValueError
+        If there is no catalogue for ``lang``.
 
     Notes
     -----
@@ -169,16 +177,18 @@ class Player:
     Done: f = -12; ∂f/∂x = -4, ∂f/∂y = -4, ∂f/∂z = 3
     """
 
-    def __init__(self, tape: Tape, *, title: str | None = None, digits: int = 4) -> None:
+    def __init__(self, tape: Tape, *, title: str | None = None, digits: int = 4, lang: str = DEFAULT) -> None:
         if not tape.forward_done:
             raise ForwardFirstError("Player: the tape holds no finished forward; "
                                     "run forward() (and backward()) first")
+        self.messages = catalogue(lang)
+        self.lang = lang
         self.title = title
         self.digits = digits
-        self.frames, self._reveal = _plan(tape, digits)
+        self.frames, self._reveal = _plan(tape, digits, lang)
         self.captions = [frame.caption for frame in self.frames]
         self._dot = to_dot(tape, digits=digits)
-        self._output = node_label(tape.output)
+        self._output = printable(node_label(tape.output))
         self._svg: str | None = None
 
     def __len__(self) -> int:
@@ -247,7 +257,8 @@ class Player:
         """
         self.svg()  # a page without its drawing is no page to keep: raise now if it cannot be drawn
         target = Path(path)
-        target.write_text(html_page(self.html(self.stable_id()), self.page_title()), encoding="utf-8")
+        target.write_text(html_page(self.html(self.stable_id()), self.page_title(), lang=self.lang),
+                          encoding="utf-8")
         return target
 
     def stable_id(self) -> str:
@@ -258,7 +269,7 @@ class Player:
 
     def page_title(self) -> str:
         """The title of a saved page: the player's, or one naming the output."""
-        return self.title or f"gategraph: stepping through {self._output}"
+        return printable(self.title) if self.title else self.messages["page.title"].format(f=self._output)
 
     # --- the HTML ---------------------------------------------------------------------------------
 
@@ -267,51 +278,59 @@ class Player:
         steps = [{"phase": f.phase, "node": f.node, "edges": list(f.edges), "caption": f.caption_html()}
                  for f in self.frames]
         reveal = [[part, shown[0], shown[1]] for part, shown in self._reveal.items()]
-        text = json.dumps({"steps": steps, "reveal": reveal}, ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps({"steps": steps, "reveal": reveal, "counter": self.messages["counter"]},
+                          ensure_ascii=False, separators=(",", ":"))
         # Inside <script>, "</script>" (or "<!--") would end or confuse the element: escape every "<".
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
     def _piece(self, uid: str, drawing: str) -> str:
+        m = self.messages
         steps = len(self)
         lines = max(len(frame.lines) for frame in self.frames)
-        title = f'<div class="gg-title">{html.escape(self.title)}</div>' if self.title else ""
-        label = html.escape(self.title or f"backprop through {self._output}, step by step", quote=True)
-        buttons = "".join(f'<button type="button" data-action="{action}" aria-label="{name}" '
-                          f'title="{name}">{text}</button>' for action, name, text in _BUTTONS)
+        title = printable(self.title) if self.title else None
+        heading = f'<div class="gg-title">{html.escape(title)}</div>' if title else ""
+        label = html.escape(title or m["player.label"].format(f=self._output), quote=True)
+        buttons = "".join(f'<button type="button" data-action="{action}" '
+                          f'aria-label="{html.escape(m[f"button.{action}.label"], quote=True)}" '
+                          f'title="{html.escape(m[f"button.{action}.label"], quote=True)}">'
+                          f'{html.escape(m[f"button.{action}"])}</button>' for action in _ACTIONS)
         style = (_STYLE.replace("#ROOT", f"#{uid}").replace("CAPTION_LINES", f"{1.45 * lines:.2f}em")
                  .replace("DRAWING_WIDTH", _fit(drawing)))
         script = _SCRIPT.replace('"ROOT"', json.dumps(uid))
+        counter = html.escape(m["counter"].format(step=steps, steps=steps))
         # For sanitizing viewers, which drop <style>, <svg> (keeping its text) and empty attributes: the
         # controls are hidden="hidden", not just hidden; the drawing is hidden by an inline style that
         # only the player's own style overrides.
-        return (f'<div id="{uid}" class="gategraph-player" data-gategraph-player data-step="{steps}" '
+        return (f'<div id="{uid}" class="gategraph-player" lang="{html.escape(self.lang, quote=True)}" '
+                f'data-gategraph-player data-step="{steps}" '
                 f'data-steps="{steps}" tabindex="0" role="group" aria-label="{label}">\n'
-                f"<style>{style}</style>\n{title}\n"
+                f"<style>{style}</style>\n{heading}\n"
                 f'<div class="gg-controls" data-role="controls" hidden="hidden">{buttons}'
-                f'<span class="gg-counter" data-role="counter">step {steps} of {steps}</span>'
-                '<span class="gg-keys">keys: ← → Home End</span></div>\n'
+                f'<span class="gg-counter" data-role="counter">{counter}</span>'
+                f'<span class="gg-keys">{html.escape(m["keys"])}</span></div>\n'
                 f'<div class="gg-caption" data-role="caption" aria-live="polite">'
                 f"{self.frames[-1].caption_html()}</div>\n"
                 f'<div class="gg-drawing" data-role="drawing" style="display: none">{drawing}</div>\n'
-                f'<div class="gg-static" data-role="static-note">The whole run, all {steps} steps. '
-                "Stepping through it needs a viewer that runs scripts: a browser, or a trusted notebook."
-                "</div>\n"
+                f'<div class="gg-static" data-role="static-note">'
+                f'{html.escape(m["static"].format(steps=steps))}</div>\n'
                 f'<script type="application/json" data-role="plan">{self._plan_json()}</script>\n'
                 f"<script>{script}</script>\n</div>")
 
 
-def html_page(body: str, title: str) -> str:
+def html_page(body: str, title: str, *, lang: str = DEFAULT) -> str:
     """A complete HTML page around ``body`` that loads nothing from anywhere.
 
     Its Content-Security-Policy allows only what is inline (script, style,
     ``data:`` images), so a page that tried to fetch anything would fail loudly
-    in the browser's console rather than work only while online.
+    in the browser's console rather than work only while online. ``lang`` is the
+    page's language (``<html lang="...">``), for fonts and screen readers.
     """
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    return (f"<!DOCTYPE html>\n<html lang=\"{html.escape(lang, quote=True)}\">\n<head>\n"
+            "<meta charset=\"utf-8\">\n"
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
             "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n"
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{html.escape(title)}</title>\n"
+            f"<title>{html.escape(printable(title))}</title>\n"
             '<link rel="icon" href="data:,">\n'
             "<style>body { margin: 1.5rem; font-family: system-ui, -apple-system, 'Segoe UI', Helvetica, "
             "Arial, sans-serif; color: #1f2328; background: #ffffff; } a { color: #0969da; } "
@@ -322,7 +341,8 @@ def html_page(body: str, title: str) -> str:
 # --- the steps, read from the tape -------------------------------------------------------------------
 
 
-def _plan(tape: Tape, digits: int) -> tuple[list[Frame], dict[str, list[int | None]]]:
+def _plan(tape: Tape, digits: int, lang: str = DEFAULT
+          ) -> tuple[list[Frame], dict[str, list[int | None]]]:
     """The frames of a run, and for each part of the drawing the steps at which its numbers appear.
 
     Returns
@@ -330,30 +350,66 @@ def _plan(tape: Tape, digits: int) -> tuple[list[Frame], dict[str, list[int | No
     frames : list of Frame
         Step 0, then one per gate forward (topological order), one per gate
         backward (in the order it ran); the last caption ends with the result.
+        Worded in language ``lang`` (`graph.views.lang`).
     reveal : dict of str to [int or None, int or None]
-        For an edge ``e<k>``: the step its value (green) appears at, and the step
+        For a wire ``e<k>``: the step its value (green) appears at, and the step
         its gradient (red) does. For a node ``n<i>``: ``[None, step]``, the step at
         which its sum of gradients (``Σ``, drawn where it fans out) is complete.
     """
-    planner = _Planner(tape, digits)
+    planner = _Planner(tape, digits, catalogue(lang))
     gates = [node for node in tape.order if node.gate is not None]
     backward = tape.steps if tape.backward_done else []
     frames = [planner.start(len(gates), bool(backward))]
     for k, node in enumerate(gates, start=1):
-        frames.append(planner.forward(node, len(frames), f"Forward {k}/{len(gates)}: "))
+        frames.append(planner.forward(node, len(frames), k, len(gates)))
     planner.expect(backward, first=len(frames))
     for j, step in enumerate(backward, start=1):
-        frames.append(planner.backward(step, len(frames), f"Backward {j}/{len(backward)}: "))
+        frames.append(planner.backward(step, len(frames), j, len(backward)))
     last = frames[-1]
     frames[-1] = Frame(last.phase, last.node, last.edges, (*last.lines, planner.done(bool(backward))))
     return frames, planner.reveal
 
 
+#: A field of a caption's template: plain text, one styled run, or runs.
+Field = str | Run | list[Run]
+
+
+def _runs(template: str, **fields: Field) -> list[Run]:
+    """``template`` (a catalogue's message) with its fields filled in, as runs of styled text.
+
+    Examples
+    --------
+    >>> _runs("{x}: downstream {down}", x="q", down=("grad", "-4"))
+    [('', 'q: downstream '), ('grad', '-4')]
+    """
+    runs: list[Run] = []
+    for literal, field, _, _ in string.Formatter().parse(template):
+        parts: list[Run] = [("", literal)] if literal else []
+        if field is not None:
+            value = fields[field]
+            parts += (value if isinstance(value, list) else [value] if isinstance(value, tuple) else
+                      [("", value)])
+        for style, text in parts:
+            if runs and runs[-1][0] == style == "":
+                runs[-1] = ("", runs[-1][1] + text)
+            elif text:
+                runs.append((style, text))
+    return runs
+
+
+def _partial(f: str, x: str) -> str:
+    """``∂f/∂x``, a name that is not one word (``-s``, ``X·W1``) in brackets: ``∂f/∂(-s)``."""
+    def term(name: str) -> str:
+        return name if re.fullmatch(r"\w+", name) else f"({name})"
+
+    return f"∂{term(f)}/∂{term(x)}"
+
+
 class _Planner:
     """Writes the frames of one run, and notes when each number of the drawing appears."""
 
-    def __init__(self, tape: Tape, digits: int) -> None:
-        self.tape, self.digits = tape, digits
+    def __init__(self, tape: Tape, digits: int, messages: dict[str, str]) -> None:
+        self.tape, self.digits, self.m = tape, digits, messages
         order = tape.order
         self.node_id = {node: f"n{i}" for i, node in enumerate(order)}
         self.edge_id = edge_ids(order)
@@ -363,10 +419,14 @@ class _Planner:
             self.wires_in[node].append(edge)
             self.wires_out[node.inputs[i]].append(edge)
         self.wires_out[tape.output].append("e-output")
-        self.f = node_label(tape.output, digits)
+        self.f = printable(node_label(tape.output, digits))
         self.reveal: dict[str, list[int | None]] = {}
         #: The gradients each node receives in backward, with the step each arrives at.
         self.arrivals: dict[Node, list[tuple[int, Any]]] = {}
+
+    def say(self, key: str, **fields: Field) -> list[Run]:
+        """The message ``key`` of the catalogue, its fields filled in."""
+        return _runs(self.m[key], **fields)
 
     def appear(self, part: str, which: int, step: int) -> None:
         """Note that the value (``which`` 0) or gradient (1) of ``part`` first shows at ``step``."""
@@ -378,7 +438,7 @@ class _Planner:
         return format_value(value, self.digits)
 
     def name(self, node: Node) -> str:
-        return self.fmt(self.tape.values[node]) if isinstance(node, Constant) else node_label(node)
+        return self.fmt(self.tape.values[node]) if isinstance(node, Constant) else printable(node_label(node))
 
     def uses(self, node: Node) -> int:
         return len(self.wires_out[node])
@@ -387,13 +447,12 @@ class _Planner:
         return (*self.wires_in[node], *self.wires_out[node])
 
     def start(self, gates: int, backward: bool) -> Frame:
-        then = ", then back through them in reverse order." if backward else "."
+        head = ("head", self.m["start.head"])
         return Frame("start", None, (), (
-            (("head", "Before the run"),
-             ("", f": the graph of {self.f}, {gates} gate(s), nothing computed yet.")),
-            (("", f"Step forward through the gates in topological order{then}"),)))
+            (head, *self.say("start.graph", f=self.f, gates=str(gates))),
+            tuple(self.say("start.both" if backward else "start.forward"))))
 
-    def forward(self, node: Node, step: int, head: str) -> Frame:
+    def forward(self, node: Node, step: int, k: int, n: int) -> Frame:
         """A gate computes its value; it shows on the gate's wires out, each leaf it reads on the leaf's."""
         values = self.tape.values
         for x in node.inputs:
@@ -405,12 +464,14 @@ class _Planner:
         reads: list[Run] = []
         for x in node.inputs:
             if reads:
-                reads.append(("", ", "))
-            reads += [("", "the constant " if isinstance(x, Constant) else f"{self.name(x)} = "),
-                      ("value", self.fmt(values[x]))]
+                reads += self.say("list.sep")
+            value = ("value", self.fmt(values[x]))
+            reads += (self.say("forward.constant", value=value) if isinstance(x, Constant) else
+                      self.say("forward.input", name=self.name(x), value=value))
+        head = ("head", self.m["forward.head"].format(k=k, n=n))
         return Frame("forward", self.node_id[node], self.wires(node), (
-            (("head", head), ("", f"{self.name(node)} = "), ("value", self.fmt(values[node]))),
-            (("", f"the {_symbol(node)} gate reads "), *reads)))
+            (head, *self.say("forward.value", name=self.name(node), value=("value", self.fmt(values[node])))),
+            tuple(self.say("forward.reads", symbol=_symbol(node), inputs=reads))))
 
     def expect(self, steps: list[Step], first: int) -> None:
         """Note which gradients each node will receive, and when: a sum is complete at its last one."""
@@ -422,61 +483,64 @@ class _Planner:
     def total(self, x: Node) -> list[Run]:
         """``∂f/∂x = a + b = s``: the sum of the gradients that reached ``x``, with the terms if numbers."""
         terms = [down for _, down in self.arrivals.get(x, [])]
-        out: list[Run] = [("", f"∂{self.f}/∂{self.name(x)} = ")]
+        out: list[Run] = [("", f"{_partial(self.f, self.name(x))} = ")]
         if all(np.size(term) == 1 for term in terms):
             out.append(("grad", " + ".join(self.fmt(t) for t in terms).replace("+ -", "- ") + " = "))
         return [*out, ("grad", self.fmt(self.tape.grads[x]))]
 
-    def backward(self, record: Step, step: int, head: str) -> Frame:
+    def backward(self, record: Step, step: int, k: int, n: int) -> Frame:
         """A gate passes the gradient back: downstream = local × upstream, for each of its inputs."""
         node, upstream = record.node, record.upstream
-        fmt, name, f = self.fmt, self.name, self.f
-        gate = f"{name(node)} ({_symbol(node)}), "
+        fmt, name, say = self.fmt, self.name, self.say
+        gate = say("backward.gate", name=name(node), symbol=_symbol(node))
+        up = ("grad", fmt(upstream))
         if node is self.tape.output:
             self.appear("e-output", 1, step)
-            seed = f"∂{f}/∂{f} = " if np.size(upstream) == 1 and np.all(upstream == 1) else "dout = "
-            first: list[Run] = [("", f"{gate}upstream {seed}"), ("grad", fmt(upstream)),
-                                ("", ", where backward starts")]
+            one = np.size(upstream) == 1 and np.all(upstream == 1)
+            first = say("backward.start", gate=gate, seed=_partial(self.f, self.f) if one else "dout", up=up)
         elif self.uses(node) > 1:
             self.appear(self.node_id[node], 1, step)
-            first = [("", f"{gate}used {self.uses(node)} times, upstream "), *self.total(node)]
+            first = say("backward.fanout", gate=gate, uses=str(self.uses(node)), total=self.total(node))
         else:
-            first = [("", f"{gate}upstream ∂{f}/∂{name(node)} = "), ("grad", fmt(upstream))]
-        lines: list[Line] = [(("head", head), *first)]
+            first = say("backward.upstream", gate=gate, partial=_partial(self.f, name(node)), up=up)
+        head = ("head", self.m["backward.head"].format(k=k, n=n))
+        lines: list[Line] = [(head, *first)]
         local = local_gradients(record)
         for i, (x, down) in enumerate(zip(node.inputs, record.downstream, strict=True)):
             if down is None or not x.requires_grad:
-                lines.append((("", f"{name(x)}: no gradient, it needs none"),))
+                lines.append(tuple(say("backward.none", x=name(x))))
                 continue
             self.appear(self.edge_id[node, i], 1, step)
-            sent: Line = (("", f"{name(x)}: downstream "), ("grad", fmt(down)))
+            sent = ("grad", fmt(down))
             if local is not None and local[i] is not None:
-                lines.append((*sent, ("", " = local "), ("local", fmt(local[i])), ("", " × upstream "),
-                              ("grad", fmt(upstream))))
+                lines.append(tuple(say("backward.local", x=name(x), down=sent, local=("local", fmt(local[i])),
+                                       up=up)))
             elif np.size(upstream) == 1:  # upstream 0: the record cannot tell the local gradient
-                lines.append((*sent, ("", " (upstream 0: nothing flows back)")))
+                lines.append(tuple(say("backward.zero", x=name(x), down=sent)))
             else:  # an array flows in: the local gradient is a Jacobian, never formed
-                lines.append((*sent, ("", ", from upstream "), ("grad", fmt(upstream)),
-                              ("", " through the gate's local Jacobian")))
+                lines.append(tuple(say("backward.jacobian", x=name(x), down=sent, up=up)))
         for x in dict.fromkeys(node.inputs):  # a leaf used several times whose last gradient just came
             complete = x in self.tape.grads and self.arrivals[x][-1][0] == step
             if x.gate is None and self.uses(x) > 1 and complete:
                 self.appear(self.node_id[x], 1, step)
-                lines.append((("", f"{name(x)} is used {self.uses(x)} times, its gradients add up: "),
-                              *self.total(x)))
+                lines.append(tuple(say("backward.adds", x=name(x), uses=str(self.uses(x)),
+                                       total=self.total(x))))
         return Frame("backward", self.node_id[node], self.wires(node), tuple(lines))
 
     def done(self, backward: bool) -> Line:
         """The result: the output's value, and the gradient of every leaf that takes one."""
-        tape, f = self.tape, self.f
-        done: list[Run] = [("head", "Done: "), ("", f"{f} = "), ("value", self.fmt(tape.values[tape.output]))]
+        tape, say = self.tape, self.say
+        done = [("head", self.m["done.head"]),
+                *say("done.value", f=self.f, value=("value", self.fmt(tape.values[tape.output])))]
         if not backward:
-            return (*done, ("", ". No backward has run on this tape: call backward() for the gradients."))
+            return (*done, *say("done.no_backward"))
         leaves = [x for x in tape.order if x.gate is None and x.requires_grad and x in tape.grads]
-        for n, x in enumerate(leaves):
-            done += [("", ", " if n else "; "), ("", f"∂{f}/∂{self.name(x)} = "),
-                     ("grad", self.fmt(tape.grads[x]))]
-        return tuple(done)
+        grads: list[Run] = []
+        for x in leaves:
+            if grads:
+                grads += say("list.sep")
+            grads += [("", f"{_partial(self.f, self.name(x))} = "), ("grad", self.fmt(tape.grads[x]))]
+        return (*done, *say("done.grads", grads=grads))
 
 
 def _symbol(node: Node) -> str:
@@ -530,8 +594,8 @@ def _fit(drawing: str) -> str:
     return f"width: 100%; max-width: {width:g}{unit}; min-width: {MIN_SCALE * width:.6g}{unit};"
 
 
-_BUTTONS = (("first", "first step: the bare graph", "« first"), ("prev", "previous step", "‹ back"),
-            ("next", "next step", "next ›"), ("last", "last step: the whole run", "last »"))
+#: The buttons, in order: each one's label and description come from the catalogue (``button.first``, ...).
+_ACTIONS = ("first", "prev", "next", "last")
 
 _STYLE = f"""
 #ROOT {{ display: block; box-sizing: border-box; max-width: 100%; margin: 0.5em 0; padding: 8px 12px;
@@ -624,16 +688,18 @@ _SCRIPT = """
     if (gate) {
       gate.classList.add("gg-active");
       lit.push(gate);
-      frame.edges.forEach(function (name) {
-        var wire = part(name);
-        if (wire) { wire.classList.add("gg-lit"); lit.push(wire); }
+      frame.edges.forEach(function (name) {   // a wire: its numbers' node and the edges to its two ends
+        [name, name + "-in", name + "-out"].forEach(function (piece) {
+          var wire = part(piece);
+          if (wire) { wire.classList.add("gg-lit"); lit.push(wire); }
+        });
       });
       keepInView(lit);
     }
     root.setAttribute("data-step", String(step));
     root.setAttribute("data-phase", frame.phase);
     caption.innerHTML = frame.caption;
-    counter.textContent = "step " + step + " of " + last;
+    counter.textContent = plan.counter.replace("{step}", String(step)).replace("{steps}", String(last));
     buttons.forEach(function (button) {
       var action = button.getAttribute("data-action");
       var stuck = (action === "first" || action === "prev") ? step === 0 : step === last;

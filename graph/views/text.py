@@ -9,7 +9,7 @@ import numpy as np
 
 from gates.base import shape_of
 
-__all__ = ["FULL_SIZE", "aligned_table", "format_value"]
+__all__ = ["FULL_SIZE", "aligned_table", "format_value", "printable"]
 
 #: Arrays with at most this many elements are written in full; larger ones as shape and norm.
 FULL_SIZE = 6
@@ -67,6 +67,25 @@ def _nested(array: np.ndarray, digits: int) -> str:
     if array.ndim == 0:
         return _number(array[()], digits)
     return "[" + ", ".join(_nested(row, digits) for row in array) + "]"
+
+
+def printable(text: str) -> str:
+    r"""``text`` with every character that cannot be shown written as its escape, ``\x1b`` say.
+
+    Control characters (an escape ``\x1b``, a form feed ``\x0c``, a NUL ``\x00``,
+    line breaks), lone surrogates and other characters that Python does not count
+    as printable are written as Python writes them in a string literal; every
+    other character stays as it is, non-ASCII letters and symbols (σ, ‖·‖²) included.
+    Drawings and pages show names this way: XML and Graphviz refuse the raw characters.
+
+    Examples
+    --------
+    >>> print(printable("a\x1bb"), printable("line\nbreak"), printable("σ(x) ‖·‖²"))
+    a\x1bb line\nbreak σ(x) ‖·‖²
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def aligned_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

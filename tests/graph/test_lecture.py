@@ -1,5 +1,7 @@
 """The lecture's worked examples, as `graph.lecture` builds them, give the slides' numbers."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -96,3 +98,22 @@ def test_examples_come_in_the_lecture_order_with_unique_titles():
     assert titles[0] == "A simple circuit" and titles[-1].startswith("Vectorised")
     assert titles.index("Staged computation") == 3
     assert len(set(titles)) == len(titles)
+
+
+@pytest.mark.parametrize("example", examples(), ids=lambda e: e.title)
+def test_every_node_is_named_as_the_slides_name_it_not_by_the_engine(example):
+    """No trace, caption or drawing of a worked example shows a made-up name such as ``multiply1``."""
+    example.run()
+    for node in example.graph.nodes_topologically_sorted():
+        if node.gate is not None:
+            made_up = f"{type(node.gate).__name__.lower()}"
+            assert not (node.name.startswith(made_up) and node.name[len(made_up):].isdigit()), node.name
+    text = str(example.graph.trace()) + "\n".join(example.graph.player().captions)
+    assert not re.search(r"\b(add|multiply|matmul|max|scale|exp|reciprocal|sigmoid)\d+\b", text)
+
+
+def test_the_neuron_names_its_stages():
+    names = [n.name for n in sigmoid_neuron().graph.nodes_topologically_sorted() if n.gate is not None]
+    assert names == ["w0x0", "w1x1", "w0x0+w1x1", "s", "-s", "e^-s", "1+e^-s", "f"]
+    assert [n.name for n in patterns().graph.nodes_topologically_sorted() if n.gate is not None] == [
+        "xy", "m", "s", "f"]

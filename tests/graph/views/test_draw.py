@@ -19,12 +19,14 @@ needs_engine = pytest.mark.skipif(find_engine() is None,
 
 
 def edge_labels(dot: str) -> dict[tuple[str, str], tuple[str | None, str | None]]:
-    """{(source label, target label): (green text, red text)} of a DOT text."""
+    """{(source label, target label): (green text, red text)} of a DOT text: one entry per wire."""
     labels = {}
-    for nid, body in re.findall(r"^  (\w+) \[id=[^\n]*shape=[^\n]*label=<(.*)>\];$", dot, re.M):
+    nodes = r'^  (n\d+) \[id=[^\n]*class="(?:leaf|gate)"[^\n]*label=<(.*)>\];$'
+    for nid, body in re.findall(nodes, dot, re.M):
         labels[nid] = re.sub(r"<[^>]+>", " ", body.split("<br/><font point-size")[0]).split()[0]
     edges = {}
-    for a, b, rest in re.findall(r"^  (\w+) -> (\w+)(.*);$", dot, re.M):
+    wires = r'^  "e[\w-]+" \[id="[^"]*", class="wire from-(\w+) to-(\w+)"(.*)\];$'
+    for a, b, rest in re.findall(wires, dot, re.M):
         green = re.search(f'<font color="{VALUE_COLOR}">(.*?)</font>', rest)
         red = re.search(f'<font color="{GRAD_COLOR}">(.*?)</font>', rest)
         edges[(labels.get(a, a), labels.get(b, b))] = (green and green[1], red and red[1])
@@ -84,9 +86,10 @@ def test_fan_out_shows_the_summed_gradient_on_the_node():
     assert f'<font color="{GRAD_COLOR}">Σ {grads["x"]:.4g}</font>' in dot  # 2.06: three paths added
     assert f'<font color="{GRAD_COLOR}">Σ {grads["y"]:.4g}</font>' in dot
     assert dot.count("Σ") == 2
-    x_id = re.search(r"^  (n\d+) \[id=\S+, class=\"leaf\", shape=plaintext, label=<x<br/>", dot, re.M)[1]
-    red = re.findall(f"^  {x_id} -> n\\d+ .*<font color=\"{GRAD_COLOR}\">(.*?)</font>", dot, re.M)
-    assert sorted(red) == ["-0.03576", "0.5121", "1.583"]  # each edge its own share: num, sigx, xpy
+    x_id = re.search(r'^  (n\d+) \[id=\S+, class="leaf", [^\n]*label=<x<br/>', dot, re.M)[1]
+    wires = f'^  "e\\d+" .*class="wire from-{x_id} .*<font color="{GRAD_COLOR}">(.*?)</font>'
+    red = re.findall(wires, dot, re.M)
+    assert sorted(red) == ["-0.03576", "0.5121", "1.583"]  # each wire its own share: num, sigx, xpy
 
 
 def test_drawing_is_deterministic():
@@ -269,7 +272,7 @@ def test_constants_are_drawn_with_their_value():
     x = Input("x")
     g = ComputationalGraph((2.5 * x).named("f"))
     g.forward(x=1.0)
-    assert "shape=plaintext, label=<2.5>]" in g.to_dot()
+    assert re.search(r"class=\"leaf\", shape=plaintext, [^\n]*label=<2.5>\]", g.to_dot())
 
 
 def test_digits_sets_the_precision_on_the_edges():
@@ -364,3 +367,163 @@ def test_the_drawing_survives_a_step_and_gradcheck_with_its_gradients():
     gradcheck(g, {"x": np.array([0.2, 0.4])})
     after = g.to_dot()
     assert f'<font color="{GRAD_COLOR}">' in after      # gradcheck leaves the graph with gradients drawn
+
+
+# --- numbers beside their wire, never on a line ----------------------------------------------------
+
+def copy_pattern() -> ComputationalGraph:
+    """Notebook 3's copy pattern, f = x·y + max(x, w): x fans out to two gates."""
+    from gates import Max
+
+    x, y, w = Input("x"), Input("y"), Input("w")
+    g = ComputationalGraph((x * y + Max()(x, w, name="m")).named("f"))
+    g.forward(x=3, y=-4, w=-1)
+    g.backward()
+    return g
+
+
+def text_boxes(layout: dict) -> list[tuple[str, float, float, float, float]]:
+    """(text, left, bottom, right, top) of every text of a json layout: from the baseline's descent to the
+    height of a digit, the part of a number that a line must not cross."""
+    boxes = []
+    for part in [layout, *layout["objects"], *layout["edges"]]:
+        size = 14.0
+        for op in part.get("_ldraw_", []):
+            if op["op"] == "F":
+                size = op["size"]
+            elif op["op"] == "T":
+                (x, baseline), width = op["pt"], op["width"]
+                left = x - {"l": 0, "c": width / 2, "r": width}[op["align"]]
+                boxes.append((op["text"], left, baseline - 0.2 * size, left + width, baseline + 0.72 * size))
+    return boxes
+
+
+def drawn_lines(layout: dict) -> list[tuple[float, float]]:
+    """Points along every line of a json layout: each edge's curve and the piece of wire in each wire node."""
+    points = []
+    for edge in layout["edges"]:
+        for op in edge.get("_draw_", []):
+            if op["op"] == "b":                      # a B-spline: cubic Bézier pieces sharing their ends
+                p = np.array(op["points"])
+                for k in range(0, len(p) - 3, 3):
+                    for t in np.linspace(0, 1, 25):
+                        weights = [(1 - t) ** 3, 3 * t * (1 - t) ** 2, 3 * t ** 2 * (1 - t), t ** 3]
+                        points.append(tuple(sum(w * q for w, q in zip(weights, p[k:k + 4], strict=True))))
+    for node in layout["objects"]:
+        for op in node.get("_ldraw_", []):
+            if op["op"] == "P":                      # the piece of wire a wire node carries
+                corners = np.array(op["points"])
+                (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
+                points += [(x, y) for x in np.linspace(x0, x1, 25) for y in (y0, y1)]
+                points += [(x, y) for y in np.linspace(y0, y1, 25) for x in (x0, x1)]
+    return points
+
+
+@needs_engine
+@pytest.mark.parametrize("name", [*(e.title for e in examples()), "copy pattern", "network"])
+def test_no_line_crosses_a_number(name):
+    """The numbers stand beside their wire (values above, gradients below, or both to the right), and no
+    other wire passes through them: each wire's numbers are a node, which Graphviz routes no edge through."""
+    import json
+
+    if name == "copy pattern":
+        g = copy_pattern()
+    elif name == "network":
+        g = two_layer_network()
+    else:
+        g = next(example for example in examples() if example.title == name).graph
+        g.forward(next(example for example in examples() if example.title == name).feed)
+        g.backward()
+    layout = json.loads(graph.views.draw.run_engine(g.to_dot(), "json"))
+    lines = np.array(drawn_lines(layout))
+    boxes = text_boxes(layout)
+    assert len(boxes) > 5 and len(lines) > 100
+    for text, left, bottom, right, top in boxes:          # every line keeps at least 0.9 pt off every number
+        dx = np.maximum.reduce([left - lines[:, 0], np.zeros(len(lines)), lines[:, 0] - right])
+        dy = np.maximum.reduce([bottom - lines[:, 1], np.zeros(len(lines)), lines[:, 1] - top])
+        nearest = int(np.argmin(np.hypot(dx, dy)))
+        assert np.hypot(dx, dy)[nearest] >= 0.9, f"{name}: a line touches {text!r} at {lines[nearest]}"
+
+
+def test_left_to_right_the_value_stands_above_its_wire_and_the_gradient_below():
+    example = simple_circuit()
+    example.run()
+    dot = example.graph.to_dot()
+    wire = re.search(r'^  "e0" \[.*\];$', dot, re.M)[0]
+    value, line, grad = re.findall(r"<tr>(.*?)</tr>", wire)
+    assert VALUE_COLOR in value and 'port="w"' in line and GRAD_COLOR in grad
+    assert re.search(r'^  n0 -> "e0":w:w \[id="e0-in", .*arrowhead=none\];$', dot, re.M)   # x to its numbers
+    assert re.search(r'^  "e0":w:e -> n3 \[id="e0-out"', dot, re.M)                         # on to the + gate
+    top_down = to_dot(example.graph.tape(), direction="TB")
+    wire = re.search(r'^  "e0" \[.*\];$', top_down, re.M)[0]
+    assert re.search(r'<tr><td port="w"[^>]*></td><td [^>]*><font color="#1a7f37">-2</font><br/>'
+                     r'<font color="#cf222e">-4</font></td></tr>', wire)                  # both to its right
+    assert re.search(r'^  n0 -> "e0":w:n ', top_down, re.M)
+    assert re.search(r'^  "e0":w:s -> n3 ', top_down, re.M)
+
+
+# --- a PNG beside the SVG, for notebooks JupyterLab does not trust yet ----------------------------
+
+@needs_engine
+def test_png_is_drawn_in_the_engines_own_helvetica_at_one_and_a_half_times_the_svgs_pixels():
+    from graph.views.draw import PNG_DPI, PNG_FONT, png, png_bundle
+
+    example = staged()
+    example.run()
+    dot = example.graph.to_dot()
+    data, size = png_bundle(dot)
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and data == png(dot)
+    pixels = (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big"))
+    assert size == {"width": round(pixels[0] * 96 / PNG_DPI), "height": round(pixels[1] * 96 / PNG_DPI)}
+    svg_size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', example.graph._repr_svg_())
+    css = [float(svg_size[1]) * 4 / 3, float(svg_size[2]) * 4 / 3]             # pt to CSS pixels
+    assert abs(size["width"] - css[0]) < 0.2 * css[0] and abs(size["height"] - css[1]) < 0.2 * css[1]
+    assert PNG_FONT == "Helvetica" and PNG_DPI >= 144
+    from tests.browser import pixels_near
+
+    assert pixels_near(data, VALUE_COLOR) > 50 and pixels_near(data, GRAD_COLOR) > 50   # the numbers
+
+
+@needs_engine
+def test_a_graph_shows_itself_as_svg_and_png_in_jupyter():
+    # needs the lead's one-line ComputationalGraph._repr_png_ (delegating to draw.png_bundle)
+    from IPython.core.formatters import DisplayFormatter
+
+    example = simple_circuit()
+    example.run()
+    data, metadata = DisplayFormatter().format(example.graph)
+    assert {"image/svg+xml", "image/png", "text/plain"} <= data.keys()
+    assert data["image/png"].startswith(b"\x89PNG")
+    assert set(metadata["image/png"]) == {"width", "height"}
+
+
+# --- every name draws -------------------------------------------------------------------------------
+
+CONTROL_NAMES = ["a\x1bb", "form\x0cfeed", "nul\x00", "two\nlines", "tab\tbed", "del\x7f", "lone\ud800",
+                 "sep\u2028", "next\x85line"]
+
+
+@pytest.mark.parametrize("name", CONTROL_NAMES, ids=ascii)
+def test_names_with_control_characters_are_escaped_in_the_dot_text(name):
+    x = Input(name)
+    g = ComputationalGraph(Sigmoid()(x, name=name + "!"))
+    g.forward({name: 0.0})
+    g.backward()
+    dot = g.to_dot(title=name)
+    assert dot.isprintable() or set(dot) - set(filter(str.isprintable, dot)) == {"\n"}
+    escaped = ascii(name)[1:-1].replace("\\\\", "\\")
+    assert f"label=<{escaped}>" in dot and f"{escaped}!</font>" in dot
+    dot.encode("utf-8")                           # a lone surrogate could not be written to the engine
+
+
+@needs_engine
+@pytest.mark.parametrize("name", CONTROL_NAMES, ids=ascii)
+def test_names_with_control_characters_draw(name, tmp_path):
+    x = Input(name)
+    g = ComputationalGraph(Sigmoid()(x, name=name + "!"))
+    g.forward({name: 0.0})
+    g.backward()
+    svg = html.unescape(g.render(tmp_path / "f.svg", title=name).read_text(encoding="utf-8"))
+    shown = ascii(name)[1:-1]
+    assert shown in svg and f"{shown}!" in svg
+    assert g.render(tmp_path / "f.png", format="png").read_bytes().startswith(b"\x89PNG")

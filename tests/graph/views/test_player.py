@@ -78,8 +78,10 @@ def test_the_sigmoid_neuron_steps_through_its_eight_gates_with_the_slides_number
     assert len(player) == 16
     text = "\n".join(player.captions)
     assert "f = 0.7311" in player.captions[8]
-    assert "1+exp: downstream -0.5344 = local -0.5344 × upstream 1" in player.captions[9]
+    assert "1+e^-s: downstream -0.5344 = local -0.5344 × upstream 1" in player.captions[9]
     assert "-s: downstream -0.1966 = local 0.3679 × upstream -0.5344" in text   # exp: local e^x
+    assert "-s (*-1), upstream ∂f/∂(-s) = -0.1966" in text      # a name that is not one word, in brackets
+    assert "w0x0 (*), upstream ∂f/∂w0x0 = 0.1966" in player.captions[16]
     assert "w0: downstream -0.1966 = local -1 × upstream 0.1966" in player.captions[16]
     assert "x1: downstream -0.5898 = local -3 × upstream 0.1966" in text
 
@@ -94,7 +96,7 @@ def test_a_value_used_several_times_shows_its_gradients_adding_up():
 def test_inputs_without_a_gradient_say_so():
     player = ran(patterns()).graph.player()
     assert "2: no gradient, it needs none" in player.captions[5]          # the constant 2 of 2·(...)
-    assert "the * gate reads the constant 2, add1 = -10" in player.captions[4]
+    assert "the * gate reads the constant 2, s = -10" in player.captions[4]
     assert "w: downstream 0 = local 0 × upstream 2" in player.captions[7]   # max routes
 
 
@@ -136,6 +138,90 @@ def test_the_player_keeps_the_run_it_was_made_from():
     example.graph.forward(x=1.0, y=1.0, z=1.0)
     example.graph.backward()
     assert "q = 3" in player.captions[1] and "Done: f = -12" in player.captions[-1]
+
+
+# --- in Korean -------------------------------------------------------------------------------------------
+
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]\d+)?")
+HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
+@pytest.mark.parametrize("example", examples(), ids=lambda e: e.title)
+def test_korean_captions_say_the_same_numbers_in_korean(example):
+    example.run()
+    english = Player(example.graph.tape())
+    korean = Player(example.graph.tape(), lang="ko")
+    assert len(korean) == len(english)
+    for en, ko in zip(english.frames, korean.frames, strict=True):
+        assert (ko.phase, ko.node, ko.edges) == (en.phase, en.node, en.edges)
+        assert len(ko.lines) == len(en.lines)
+        for en_line, ko_line in zip(en.lines, ko.lines, strict=True):
+            en_text = "".join(text for _, text in en_line)
+            ko_text = "".join(text for _, text in ko_line)
+            assert sorted(NUMBER.findall(ko_text)) == sorted(NUMBER.findall(en_text)), (en_text, ko_text)
+            styled = [(style, text) for style, text in en_line if style in ("value", "grad", "local")]
+            assert styled == [(style, text) for style, text in ko_line if style in ("value", "grad", "local")]
+        assert HANGUL.search(ko.caption), ko.caption
+
+
+def test_the_simple_circuit_in_korean():
+    captions = Player(ran(simple_circuit()).graph.tape(), lang="ko").captions
+    assert captions[0].startswith("실행 전: f의 graph, gate 2개")
+    assert captions[1].splitlines() == ["순전파 1/2: q = 3", "+ gate의 입력: x = -2, y = 5"]
+    assert captions[3].splitlines()[0] == "역전파 1/2: f (*): backward의 시작, upstream gradient ∂f/∂f = 1"
+    assert captions[4].splitlines() == ["역전파 2/2: q (+): upstream gradient ∂f/∂q = -4",
+                                        "x에 전달: downstream -4 = local 1 × upstream -4",
+                                        "y에 전달: downstream -4 = local 1 × upstream -4",
+                                        "완료: f = -12; ∂f/∂x = -4, ∂f/∂y = -4, ∂f/∂z = 3"]
+    staged_text = "\n".join(Player(ran(staged()).graph.tape(), lang="ko").captions)
+    assert "x: 3곳에서 쓰였으므로 gradient를 더합니다: ∂f/∂x = 1.583 - 0.03576 + 0.5121 = 2.06" in staged_text
+    assert "2: gradient가 필요 없으므로 전달하지 않음" in "\n".join(
+        Player(ran(patterns()).graph.tape(), lang="ko").captions)
+
+
+def test_the_korean_html_has_korean_controls_and_says_its_language(monkeypatch):
+    monkeypatch.setattr(graph.views.draw, "find_engine", lambda: None)
+    player = Player(ran(simple_circuit()).graph.tape(), lang="ko")
+    piece = player.html("p")
+    assert re.search(r'<div id="p" class="gategraph-player" lang="ko" ', piece)
+    labels = re.findall(r'<button [^>]*data-action="(\w+)"[^>]*>([^<]*)</button>', piece)
+    assert [(action, html.unescape(text)) for action, text in labels] == [
+        ("first", "« 처음"), ("prev", "‹ 이전"), ("next", "다음 ›"), ("last", "끝 »")]
+    assert "4단계 중 4단계" in piece and "실행 전체, 4단계 모두." in piece
+    assert plan_of(piece)["counter"] == "{steps}단계 중 {step}단계"
+    assert player.page_title() == "gategraph: f의 backprop, 한 단계씩"
+    assert html_page(piece, player.page_title(), lang="ko").startswith('<!DOCTYPE html>\n<html lang="ko">')
+    assert 'lang="en"' in Player(ran(simple_circuit()).graph.tape()).html("q")    # English by default
+
+
+def test_the_graphs_player_speaks_korean():
+    # needs the lead's one-line change: ComputationalGraph.player(self, *, title=None, lang="en")
+    player = ran(simple_circuit()).graph.player(lang="ko")
+    assert player.lang == "ko"
+    assert player.captions[-1].endswith("완료: f = -12; ∂f/∂x = -4, ∂f/∂y = -4, ∂f/∂z = 3")
+    assert ran(simple_circuit()).graph.player().lang == "en"
+
+
+# --- every name plays --------------------------------------------------------------------------------
+
+
+@needs_engine
+@pytest.mark.parametrize("name", ["a\x1bb", "form\x0cfeed", "nul\x00", "two\nlines", "lone\ud800"],
+                         ids=ascii)
+def test_names_with_control_characters_play_and_save(name, tmp_path):
+    x = Input(name)
+    g = ComputationalGraph(ReLU()(x, name=name + "!"))
+    g.forward({name: 1.0})
+    g.backward()
+    player = g.player(title=name)
+    page = player.save(tmp_path / "f.html").read_text(encoding="utf-8")
+    shown = ascii(name)[1:-1]                     # written as its escape: a\x1bb
+    assert player.captions[1].splitlines() == [f"Forward 1/1: {shown}! = 1",
+                                               f"the relu gate reads {shown} = 1"]
+    assert f"∂({shown}!)/∂({shown}) = 1" in text_of(html.unescape(page))          # the last caption, shown
+    assert all(c.isprintable() or c == "\n" for c in page)                       # nothing raw in the page
+    assert f"<title>{html.escape(shown)}</title>" in page
+    assert re.search(rf"<text [^>]*>{re.escape(html.escape(shown))}</text>", page)   # and in the drawing
 
 
 # --- the HTML ----------------------------------------------------------------------------------------
@@ -473,4 +559,54 @@ def test_the_lecture_pages_step_through_every_worked_example_offline(tmp_path, o
             assert f"∂f/∂{name} = {format_value(grad, 4)}" in caption
         keep_screenshot(page.screenshot(full_page=True), f"lecture-{number + 1:02d}-last.png", tmp_path)
         page.click("text=all worked examples")
+    watched.assert_offline_and_quiet(out.as_uri() + "/")
+
+
+def test_a_korean_page_steps_in_korean_with_the_buttons_and_the_keys(tmp_path, open_page, capsys):
+    """``gategraph lecture --html DIR --lang ko``: the index, the links and every caption in Korean."""
+    out = tmp_path / "ko"
+    assert main(["lecture", "--html", str(out), "--lang", "ko"]) == 0
+    capsys.readouterr()
+    watched = open_page((out / "index.html").as_uri())
+    page = watched.page
+    assert page.locator("html").get_attribute("lang") == "ko"
+    assert page.locator("h1").inner_text() == "역전파(backpropagation), 한 단계씩"
+    assert page.locator("ol a").nth(0).inner_text() == "간단한 회로"
+    page.locator("ol a").nth(0).click()
+    page.wait_for_selector("[data-gategraph-player][data-live]")
+    assert page.title() == "간단한 회로: f = (x + y) * z"
+    plan = json.loads(page.locator('script[data-role="plan"]').text_content())
+    expected = [[line for line in re.sub(r"<[^>]+>", "\n", step["caption"]).split("\n") if line]
+                for step in plan["steps"]]
+    step, steps, caption = state(page)
+    assert (step, steps) == (0, 4) and caption.startswith("실행 전: f의 graph, gate 2개")
+    assert page.locator('[data-role="counter"]').inner_text() == "4단계 중 0단계"
+    buttons = [page.locator(f'[data-action="{a}"]').inner_text() for a in ("first", "prev", "next", "last")]
+    assert buttons == ["« 처음", "‹ 이전", "다음 ›", "끝 »"]
+    for k in range(1, steps + 1):
+        page.click('[data-action="next"]')
+        step, _, caption = state(page)
+        assert step == k and "".join(caption.split()) == "".join("".join(expected[k]).split())
+        assert page.locator('[data-role="counter"]').inner_text() == f"4단계 중 {k}단계"
+    assert caption.splitlines()[1:] == ["x에 전달: downstream -4 = local 1 × upstream -4",
+                                        "y에 전달: downstream -4 = local 1 × upstream -4",
+                                        "완료: f = -12; ∂f/∂x = -4, ∂f/∂y = -4, ∂f/∂z = 3"]
+    assert sorted(visible_numbers(page, "grad")) == ["-4", "-4", "-4", "1", "3"]    # the same numbers
+    player = page.locator("[data-gategraph-player]")
+    keep_screenshot(player.screenshot(), "korean-circuit-step-4.png", tmp_path)
+    page.focus("[data-gategraph-player]")
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowRight")
+    step, _, caption = state(page)
+    assert step == 1 and caption.splitlines() == ["순전파 1/2: q = 3", "+ gate의 입력: x = -2, y = 5"]
+    keep_screenshot(player.screenshot(), "korean-circuit-step-1.png", tmp_path)
+    page.click("text=다음 예제 →")
+    page.wait_for_selector("[data-gategraph-player][data-live]")
+    page.focus("[data-gategraph-player]")
+    for _ in range(9):
+        page.keyboard.press("ArrowRight")
+    step, _, caption = state(page)
+    assert step == 9 and caption.splitlines()[0] == (
+        "역전파 1/8: f (1/x): backward의 시작, upstream gradient ∂f/∂f = 1")
+    keep_screenshot(player.screenshot(), "korean-neuron-step-9.png", tmp_path)
     watched.assert_offline_and_quiet(out.as_uri() + "/")
