@@ -4,17 +4,17 @@
 passed, or one mistake of `MISTAKES` explained with numbers and a hint in the
 lecture's words. `check_engine` does the same for a hand-written
 ``ComputationalGraph`` (the lecture's two loops, `ENGINE_MISTAKES`), and
-`check_network` for the 2-layer network's backward written by hand. The
+`check_network` for a network's backward written by hand, at any depth. The
 notebooks that use them ship in this package (`graph.exercises.assignments`);
 ``gategraph exercises DIR`` writes the student versions.
 
 This package builds on the engine and the gates; nothing there imports it.
 """
 
-from .check import check
-from .engine import check_engine
+from .check import MISTAKES, check
+from .engine import ENGINE_MISTAKES, check_engine
 from .network import check_network
 from .trials import Labels
-from .verdict import ENGINE_MISTAKES, MISTAKES, Verdict
+from .verdict import Verdict
 
 __all__ = ["ENGINE_MISTAKES", "MISTAKES", "Labels", "Verdict", "check", "check_engine", "check_network"]
