@@ -13,14 +13,18 @@ the lecture's 2-layer network::
 
 A network of any depth takes its parameters in the same order,
 ``network(X, y, W1, b1, W2, b2, ..., WL, bL)``, with ``a_k = h_{k-1}·W_k + b_k``,
-``h_k = max(0, a_k)``, ``h_0 = X`` and ``scores = a_L``.
+``h_k = max(0, a_k)``, ``h_0 = X`` and ``scores = a_L``; the loss is staged as
+``probs = softmax(scores)``, ``log_probs = log(probs)``, ``loss = -mean of
+log_probs[i, y_i]``.
 
 The gradients of the parameters are required; those of the intermediate values
-(``scores``, ``h1``, ``a1``, ...) are optional, and help: the checker builds the
-same network in the engine, from the gates as they were when it was imported,
-and walks back from the loss in the order backward reaches each value, reporting
-the first gradient that differs from the one on the engine's tape, so that a
-mistake is found where it is made, not where it ends up. Numbers are compared
+(``log_probs``, ``probs``, ``scores``, ``h1``, ``a1``, ...) are optional, and
+help: the checker builds the same network in the engine, from the gates as they
+were when it was imported (the softmax staged in gates: exp, the row sums as a
+product with a column of ones, a division, a log), and walks back from the loss
+in the order backward reaches each value, reporting the first gradient that
+differs from the one on the engine's tape, so that a mistake is found where it
+is made, not where it ends up. Numbers are compared
 at the precision of what the learner returned (float32 is fine), and a list may
 stand for a tuple or an array.
 """
@@ -33,11 +37,11 @@ from typing import Any
 
 import numpy as np
 
-from gates import Add, MatMul, ReLU, SoftmaxCrossEntropy
+from gates import Add, Divide, Exp, Log, MatMul, Multiply, ReLU, Scale, Sum
 from gates.base import shape_of
 
 from ..computational_graph import ComputationalGraph
-from ..nodes import Input, Node, Parameter
+from ..nodes import Constant, Input, Node, Parameter
 from .compare import (
     Tolerance,
     as_numbers,
@@ -68,9 +72,9 @@ def gradient_order(layers: int) -> tuple[str, ...]:
     """The values whose gradients the learner may give, in the order backward reaches them.
 
     >>> gradient_order(2)
-    ('scores', 'W2', 'b2', 'h1', 'a1', 'W1', 'b1')
+    ('log_probs', 'probs', 'scores', 'W2', 'b2', 'h1', 'a1', 'W1', 'b1')
     """
-    order = ["scores", f"W{layers}", f"b{layers}"]
+    order = ["log_probs", "probs", "scores", f"W{layers}", f"b{layers}"]
     for k in range(layers - 1, 0, -1):
         order += [f"h{k}", f"a{k}", f"W{k}", f"b{k}"]
     return tuple(order)
@@ -79,22 +83,30 @@ def gradient_order(layers: int) -> tuple[str, ...]:
 def _hints(sizes: Sequence[int], N: int) -> dict[str, str]:
     """What the lecture says about each gradient, with this network's shapes."""
     L = len(sizes) - 1
-    hints = {"scores": (f"the loss is the mean over the N = {N} rows of -log softmax(scores)[label]: its "
-                        "gradient is softmax(scores) minus 1 at each row's label, divided by N.")}
+    hints = {
+        "log_probs": (f"as loss = -(1/N) Σᵢ log_probs[i, yᵢ] with N = {N}, dlog_probs is -1/N at each row's "
+                      "label and 0 elsewhere."),
+        "probs": (f"as log_probs = log(probs), dprobs = dlog_probs / probs: -1/(N·probs[i, yᵢ]) at each "
+                  f"row's label (N = {N}), and 0 elsewhere."),
+        "scores": (f"the loss is the mean over the N = {N} rows of -log softmax(scores)[label]: its gradient "
+                   "is softmax(scores) minus 1 at each row's label, divided by N. Step by step from dprobs, "
+                   "through probs = e^s / Σ e^s: dscores = probs · (dprobs - Σⱼ dprobs·probs), the sum "
+                   "over each row."),
+    }
     for k in range(1, L + 1):
         below = "X" if k == 1 else f"h{k - 1}"
         out = "scores" if k == L else f"a{k}"
         fan_in, fan_out = sizes[k - 1], sizes[k]
-        hints[f"W{k}"] = (f"{out} = {below}·W{k} + b{k}. The gradient has the variable's shape: dW{k} is "
-                          f"({fan_in}, {fan_out}), like W{k}, and the only product of {below} "
+        hints[f"W{k}"] = (f"as {out} = {below}·W{k} + b{k}, and the gradient has the variable's shape, "
+                          f"dW{k} is ({fan_in}, {fan_out}), like W{k}, and the only product of {below} "
                           f"({N}, {fan_in}) and d{out} ({N}, {fan_out}) with that shape is {below}ᵀ·d{out}.")
         hints[f"b{k}"] = (f"b{k} is added to every one of the {N} rows (a copy): its gradient is the sum of "
                           f"d{out} over the rows (copy adds), shaped ({fan_out},) like b{k}.")
         if k < L:
             above = "scores" if k + 1 == L else f"a{k + 1}"
-            hints[f"h{k}"] = (f"dh{k} has h{k}'s shape ({N}, {fan_out}): the product of d{above} "
-                              f"({N}, {sizes[k + 1]}) and W{k + 1}ᵀ ({sizes[k + 1]}, {fan_out}).")
-            hints[f"a{k}"] = (f"h{k} = max(0, a{k}): max routes. dh{k} passes where a{k} > 0, and 0 where "
+            hints[f"h{k}"] = (f"the gradient dh{k} has h{k}'s shape ({N}, {fan_out}): the product of "
+                              f"d{above} ({N}, {sizes[k + 1]}) and W{k + 1}ᵀ ({sizes[k + 1]}, {fan_out}).")
+            hints[f"a{k}"] = (f"as h{k} = max(0, a{k}), max routes: dh{k} passes where a{k} > 0, and 0 where "
                               f"a{k} ≤ 0.")
     return hints
 
@@ -118,7 +130,7 @@ class _Reference:
         L = len(sizes) - 1
         self.X, self.y = rng.standard_normal((N, sizes[0])), rng.integers(0, sizes[-1], N)
         self.params: dict[str, np.ndarray] = {}
-        X, y = Input("X", requires_grad=False), Input("y", requires_grad=False)
+        X = Input("X", requires_grad=False)
         h: Node = X
         for k in range(1, L + 1):  # the gates as they were when the checker was imported
             W = np.sqrt(2.0 / sizes[k - 1]) * rng.standard_normal((sizes[k - 1], sizes[k]))
@@ -128,14 +140,32 @@ class _Reference:
             h = pristine(Add())(product, Parameter(f"b{k}", b), name="scores" if k == L else f"a{k}")
             if k < L:
                 h = pristine(ReLU())(h, name=f"h{k}")
-        graph = ComputationalGraph(pristine(SoftmaxCrossEntropy())(h, y, name="loss"))
-        self.loss = graph.forward(X=self.X, y=self.y)
+        graph = ComputationalGraph(_staged_softmax_loss(h, self.y, sizes[-1]))
+        self.loss = graph.forward(X=self.X)
         graph.backward()
         tape = graph.tape()
         nodes = {str(n.name): n for n in tape.order}
         self.grads = {name: np.asarray(tape.grads[nodes[name]]) for name in gradient_order(L)}
         self.masks = {name: (np.asarray(tape.values[nodes[name]]) > 0).astype(np.float64)
                       for name in nodes if name.startswith("a")}
+
+
+def _staged_softmax_loss(scores: Node, y: np.ndarray, C: int) -> Node:
+    """-mean log softmax(scores)[y], staged in gates: exp, row sums, a division, a log, the labels picked.
+
+    The row sums are a product with a column of ones, ``(N, C)·(C, 1)``, so that
+    the division broadcasts them along each row; the labels are picked by a
+    product with their one-hot rows and a sum. The scores of the check are a few
+    units at most: no shift by the row maximum is needed for ``exp``.
+    """
+    exp_scores = pristine(Exp())(scores, name="exp_scores")
+    row_sums = pristine(MatMul())(exp_scores, Constant(np.ones((C, 1)), name="ones"), name="row_sums")
+    probs = pristine(Divide())(exp_scores, row_sums, name="probs")
+    log_probs = pristine(Log())(probs, name="log_probs")
+    picked = pristine(Multiply())(log_probs, Constant(np.eye(C)[y], name="onehot(y)"), name="picked")
+    total = pristine(Sum())(picked, name="Σ picked")
+    loss: Node = pristine(Scale(-1.0 / len(y)))(total, name="loss")
+    return loss
 
 
 def check_network(network: Callable[..., Any], *, sizes: Sequence[int] | None = None, N: int = 6, D: int = 4,
