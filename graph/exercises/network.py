@@ -168,7 +168,7 @@ def _staged_softmax_loss(scores: Node, y: np.ndarray, C: int) -> Node:
     return loss
 
 
-def check_network(network: Callable[..., Any], *, sizes: Sequence[int] | None = None, N: int = 6, D: int = 4,
+def check_network(network: Callable[..., Any], sizes: Sequence[int] | None = None, *, N: int = 6, D: int = 4,
                   H: int = 5, C: int = 3, seed: int = 0, timeout: float | None = DEFAULT_TIMEOUT) -> Verdict:
     """Compare a hand-written forward and backward of a fully connected network with the engine's.
 

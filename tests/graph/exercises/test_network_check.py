@@ -206,3 +206,36 @@ def test_a_patched_gate_does_not_change_the_engines_gradients(monkeypatch):
     monkeypatch.setattr(gates.MatMul, "backward", lambda self, dout, needs_input_grad=(True, True): (0, 0))
     monkeypatch.setattr(gates.ReLU, "backward", lambda self, dout: (dout,))
     assert check_network(with_slip(None)).ok
+
+
+# --- the softmax staged: dlog_probs and dprobs, then dscores through the softmax ---------------------------
+
+def staged(X, y, W1, b1, W2, b2, slip=None):
+    loss, grads = two_layer(X, y, W1, b1, W2, b2)
+    N = X.shape[0]
+    scores = np.maximum(0, X @ W1 + b1) @ W2 + b2
+    probs = np.exp(scores - scores.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    dlog_probs = np.zeros_like(probs)
+    dlog_probs[np.arange(N), y] = -1.0 / N
+    dprobs = dlog_probs / probs
+    dscores = probs * (dprobs - (dprobs * probs).sum(axis=1, keepdims=True))
+    if slip == "softmax-without-the-sum":
+        dscores = probs * dprobs
+    grads.update(log_probs=dlog_probs, probs=dprobs, scores=dscores)
+    return loss, grads
+
+
+def test_the_softmax_steps_are_checked_first_when_given():
+    verdict = check_network(staged, [4, 5, 3])
+    assert verdict.ok, str(verdict)
+    assert "gradients of log_probs, probs, scores, W2" in verdict.message
+
+    def slipped(*args):
+        return staged(*args, slip="softmax-without-the-sum")
+
+    verdict = check_network(slipped)
+    assert verdict.mistake == "wrong", str(verdict)
+    assert verdict.message.startswith(
+        "dscores differs; every gradient before it (dlog_probs, dprobs) was right.")
+    assert "dscores = probs · (dprobs - Σⱼ dprobs·probs)" in verdict.message
