@@ -470,25 +470,16 @@ class _Diagnosis:
         got, right = (seen.out, rnd.out) if q == OUT else (seen.grads[q], rnd.grads[q])
         idx = worst(got, right)
         label = "output" if q == OUT else self._quantity(q)  # "your output = 3", "your dx[1, 2] = 3"
-        where = f"For {self._context(rnd, idx, shape_of(right), dout=q != OUT)}"
-        hint = self._rule_hint()
-        if mistake == "stale-cache":
-            where = self._runs(rnd, q)
-        elif mistake == "transposed":
-            detail = ", ".join(map(str, idx[::-1]))
-            hint = ""
-        elif mistake == "wrong-scale":
-            detail = fmt(detail)
-        elif mistake == "ignores-upstream":
-            hint = ""
         also = (" Also wrong: " + ", ".join(self._quantity(o) for o in others) + ".") if others else ""
         what, article = self._noun(q)
         return TABLE[mistake].verdict(Finding(
             self.subject, code=f"{self.subject}.{'forward' if q == OUT else 'backward'}",
             what=what, article=article, variable="" if q == OUT else self.names[q],
-            at=f"{label}[{', '.join(map(str, idx))}]" if idx else label,
-            mine=fmt(element(got, idx)), right=fmt(element(right, idx)), where=where,
-            also=also, rule=hint, detail=detail))
+            at=f"{label}[{', '.join(map(str, idx))}]" if idx else label, index=idx,
+            mine=fmt(element(got, idx)), right=fmt(element(right, idx)),
+            where=f"For {self._context(rnd, idx, shape_of(right), dout=q != OUT)}",
+            runs=self._runs(rnd, q) if rnd.earlier is not None else "",
+            also=also, rule=self._rule_hint(), detail=detail))
 
     def _runs(self, rnd: _Round, q: int) -> str:
         """How the instance ran, for a stale cache: "This instance ran forward and backward for ...: "."""

@@ -181,10 +181,6 @@ def _explain(subject: str, code: str, rnd: Round, q: Quantity, mistake: str, det
              others: list[str], reference: str) -> Verdict:
     idx = worst(q.got, q.right) if shape_of(q.got) == shape_of(q.right) and _numbers(q.got) else ()
     at = f"{q.label}[{', '.join(map(str, idx))}]" if idx else q.label
-    if mistake == "transposed":
-        detail = ", ".join(map(str, idx[::-1]))
-    elif mistake == "wrong-scale":
-        detail = fmt(detail)
     where = rnd.where
     if q.elementwise and idx:
         index = "[" + ", ".join(map(str, idx)) + "]"
@@ -192,5 +188,5 @@ def _explain(subject: str, code: str, rnd: Round, q: Quantity, mistake: str, det
         where = "For " + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0])
     also = f" Also wrong: {', '.join(others)}." if others else ""
     return TABLE[mistake].verdict(_finding(
-        subject, code, rnd, q, reference, at=at, mine=fmt(element(q.got, idx)),
+        subject, code, rnd, q, reference, at=at, index=idx, mine=fmt(element(q.got, idx)),
         right=fmt(element(q.right, idx)), where=where, also=also, detail=detail))

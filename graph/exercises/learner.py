@@ -147,6 +147,8 @@ def located(call: str, error: BaseException, limit: float | None = None) -> Cras
     if frame is None:
         return Crash(error, call, limit=limit)
     filename, lineno, function = frame
+    if lineno is None:  # a frame stopped between lines: the function, then
+        return Crash(error, call, _place(filename, None, function), "", function, limit)
     return Crash(error, call, _place(filename, lineno), linecache.getline(filename, lineno).strip(), function,
                  limit)
 
@@ -197,29 +199,32 @@ _LIBRARY = _library_dirs()
 
 
 def _is_learners(filename: str) -> bool:
-    if filename.startswith("<"):  # code without a file: a doctest, exec, an old IPython cell ... but
-        return not filename.startswith("<frozen") and "internals>" not in filename  # not Python's own
+    if filename.startswith("<"):  # code without a file: a doctest, an old IPython cell ... but not Python's
+        return not filename.startswith("<frozen") and "internals>" not in filename and filename != "<string>"
     return not os.path.realpath(filename).startswith(_LIBRARY)
 
 
-def _learner_frame(tb: TracebackType | None) -> tuple[str, int, str] | None:
-    """(filename, line, function) of the innermost learner's frame of ``tb``, if there is one."""
+def _learner_frame(tb: TracebackType | None) -> tuple[str, int | None, str] | None:
+    """(filename, line, function) of the innermost learner's frame of ``tb``, if there is one.
+
+    The line is ``None`` for a frame that was between two lines (a signal can
+    arrive as a loop over a generator resumes).
+    """
     found = None
     for frame, lineno in traceback.walk_tb(tb):
         code = frame.f_code
         if _is_learners(code.co_filename):
             owner = frame.f_locals.get("self")
             name = code.co_name if owner is None else f"{type(owner).__name__}.{code.co_name}"
-            found = (code.co_filename, lineno, name)
+            found = (code.co_filename, lineno if lineno is not None else frame.f_lineno, name)
     return found
 
 
-def _place(filename: str, lineno: int) -> str:
-    """``Cell In[4], line 7`` for a Jupyter cell, else ``name.py, line 7``."""
+def _place(filename: str, lineno: int | None, function: str = "") -> str:
+    """``Cell In[4], line 7`` for a Jupyter cell, else ``name.py, line 7``; ``..., in `f``` without a line."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
     compiler = getattr(shell, "compile", None)
     label = getattr(compiler, "format_code_name", lambda name: None)(filename)
-    if label is not None:
-        return f"{label[0]} {label[1]}, line {lineno}"
-    return f"{os.path.basename(filename)}, line {lineno}"
+    where = f"{label[0]} {label[1]}" if label is not None else os.path.basename(filename)
+    return f"{where}, line {lineno}" if lineno is not None else f"{where}, in `{function}`"

@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from .compare import Tolerance, close, scale_of
+from .compare import Tolerance, close, fmt, scale_of
 from .verdict import Verdict
 
 __all__ = ["ROWS", "TABLE", "Evidence", "Finding", "Mistake", "meanings", "named", "narrow", "rank",
@@ -99,8 +99,12 @@ class Finding:
         For a gradient, its variable (``"x"``); empty otherwise.
     at, mine, right : str
         The element quoted (``"dx[1, 2]"``), the learner's number there and the right one.
+    index : tuple of int
+        The index of that element, ``(1, 2)``; ``()`` for a scalar.
     where : str
         What the code was given there, as the start of a sentence: ``"For x = 1.5 and dout = 0.6"``.
+    runs : str
+        How the checker ran the code, where that matters (a stale cache): ``"This instance ran ...: "``.
     also : str
         Other quantities that are wrong too: ``" Also wrong: dy."``
     rule : str
@@ -125,7 +129,9 @@ class Finding:
     at: str = ""
     mine: str = ""
     right: str = ""
+    index: tuple[int, ...] = ()
     where: str = ""
+    runs: str = ""
     also: str = ""
     rule: str = ""
     upstream: str = "dout"
@@ -238,7 +244,9 @@ def _not_implemented(f: Finding) -> str:
 
 def _stopped_at(f: Finding) -> str:
     where, line = getattr(f.detail, "where", None), getattr(f.detail, "line", "")
-    return f" at {where}: `{line}`" if where is not None and line else ""
+    if where is None:
+        return ""
+    return f" at {where}: `{line}`" if line else f" at {where}"
 
 
 def _crashed(f: Finding) -> str:
@@ -250,7 +258,9 @@ def _timeout(f: Finding) -> str:
     limit = getattr(f.detail, "limit", None)
     after = f" after {limit:g} s, the time this check gives your code," if limit is not None else ""
     where = _stopped_at(f)
-    return (f"`{f.code}` was still running{after} and was stopped{where or ' before it could start'}.")
+    if not where and getattr(getattr(f.detail, "error", None), "__traceback__", None) is None:
+        where = " before it started: the calls before it had used up that time"
+    return f"`{f.code}` was still running{after} and was stopped{where}."
 
 
 def _wrong_count(f: Finding) -> str:
@@ -283,7 +293,7 @@ def _swapped(f: Finding) -> str:
 def _transposed_text(f: Finding) -> str:
     if isinstance(f.detail, tuple):  # found by its shape: (got shape, right shape, context)
         return _wrong_shape(f) + f" It is the transpose of {_one(f)}."
-    mirror = f"{f.what}[{f.detail}]" if f.detail else f.what
+    mirror = f"{f.what}[{', '.join(map(str, f.index[::-1]))}]" if f.index else f.what
     return (f"Your {f.what} is the transpose of {_one(f)}: your {f.at} = {f.mine} is {f.reference} {mirror}, "
             f"and {_theirs(f)}.{f.also}")
 
@@ -295,13 +305,18 @@ def _transposed_hint(f: Finding) -> str:
             + _then(f.rule))
 
 
+def _factor(c: Any) -> str:
+    """A constant factor as a message writes it: 4 significant digits."""
+    return fmt(c) if isinstance(c, (int, float)) else str(c)
+
+
 def _stale(f: Finding) -> str:
     if isinstance(f.detail, tuple):  # found by its shape: (its shape, earlier inputs it fits, the right one)
         got_shape, earlier, right_shape = f.detail
         return (f"`{f.code}` returns {_the(f)} of shape {got_shape}, the shape it had when this instance ran "
                 f"on {earlier}; for the inputs it has now it must have shape {right_shape}. It uses values "
                 "kept from an earlier forward.")
-    runs = f.where
+    runs = f.runs
     if f.detail == "output":
         return (f"{runs}the second forward returned the first one's output, {f.at} = {f.mine}; "
                 f"{_theirs(f)}.")
@@ -312,8 +327,8 @@ def _stale(f: Finding) -> str:
         return (f"{runs}the second backward returned the first one's {f.at} = {f.mine} again; "
                 f"{_theirs(f)}.{f.also}")
     if f.detail == "cache":
-        return (f"{runs}: this layer ran forward twice, then backward with the second forward's cache, then "
-                f"with the first's. Given the first forward's cache, your {f.at} = {f.mine} is the "
+        return (f"{f.where}: this layer ran forward twice, then backward with the second forward's cache, "
+                f"then with the first's. Given the first forward's cache, your {f.at} = {f.mine} is the "
                 f"gradient at the second forward's inputs; {_theirs(f)}. It reads values kept outside the "
                 f"cache.{f.also}")
     return (f"{runs}the second backward's {f.at} = {f.mine} is the first run's gradient plus the second's: "
@@ -451,7 +466,7 @@ ROWS: tuple[Mistake, ...] = (
             _transposed, _transposed_text, _transposed_hint),
     Mistake("wrong-scale", "a gradient or value is off by a constant factor",
             _scaled,
-            lambda f: (f"Your {f.what} is {f.detail} times {_one(f)}, in every element. "
+            lambda f: (f"Your {f.what} is {_factor(f.detail)} times {_one(f)}, in every element. "
                        f"{_yours(f)}; {_theirs(f)}.{f.also}"),
             lambda f: ("a constant factor is missing or extra: the 2 of a square, the 1/N of a mean, "
                        "the c of a scaling gate?" + _then(f.rule))),

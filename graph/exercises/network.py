@@ -311,17 +311,12 @@ class _Judge:
             variants["ignores-upstream"] = [(None, self.ref.masks[name])]
         fits = recognise(Evidence(got, right, variants, tol=tol), FINGERPRINTS)
         mistake = named(fits)
-        found: Any = fits.get(mistake)
-        if mistake == "transposed":
-            found = ", ".join(map(str, idx[::-1]))
-        elif mistake == "wrong-scale":
-            found = fmt(found)
         wrong_after = [b for b in after if b in self.ref.grads
                        and not _agrees(grads[b], self.ref.grads[b], tol)]
         also = f" Also wrong after it: {', '.join('d' + b for b in wrong_after)}." if wrong_after else ""
         return TABLE[mistake].verdict(replace(
-            base, at=at, mine=fmt(element(got, idx)), right=fmt(element(right, idx)), detail=found,
-            also=also))
+            base, at=at, index=idx, mine=fmt(element(got, idx)), right=fmt(element(right, idx)),
+            detail=fits.get(mistake), also=also))
 
 
 def _agrees(got: Any, right: Any, tol: Tolerance) -> bool:

@@ -60,3 +60,4 @@ def test_in_another_thread_there_is_no_limit():
     worker.join()
     assert seen == [(False, 3)]
     assert available()
+

@@ -136,7 +136,7 @@ def test_a_network_that_never_finishes_is_stopped():
             X = X + 0
 
     verdict = check_network(forever, timeout=0.2)
-    assert verdict.mistake == "timeout" and "test_network_check.py, line" in verdict.message
+    assert verdict.mistake == "timeout" and "stopped at test_network_check.py, " in verdict.message
 
 
 # --- any depth ----------------------------------------------------------------------------------------

@@ -158,7 +158,7 @@ def test_a_crash_and_an_endless_loop_are_verdicts():
     crashed = check_update(crashes, "sgd")
     assert crashed.mistake == "crashed" and "KeyError: 'learning_rate'" in crashed.message
     timeout = check_update(loops, "sgd", timeout=0.2)
-    assert timeout.mistake == "timeout" and "test_update_check.py, line" in timeout.message
+    assert timeout.mistake == "timeout" and "stopped at test_update_check.py, " in timeout.message
 
 
 def test_every_update_mistake_has_a_case():
