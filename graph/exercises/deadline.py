@@ -10,11 +10,20 @@ it, and the alarm repeats every 50 ms until `within` ends, in case a bare
 It needs ``signal.setitimer`` (POSIX) and the main thread, where Python runs
 signal handlers; elsewhere (Windows, a worker thread) there is no limit, and
 `available` says so. Any timer that was set before is put back afterwards.
+
+Python runs a signal handler wherever the main thread happens to be, and that
+may be a garbage-collector callback or a ``__del__`` method, where an exception
+cannot propagate: Python would print it as "ignored" and carry on. There the
+alarm defers: it traces the frames that called it, and raises `TimeUp` at the
+next line one of them runs (a signal arriving during ``gc.collect()`` is
+handled in its callbacks, so waiting for the next ring would not do).
 """
 
 from __future__ import annotations
 
+import gc
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -32,7 +41,8 @@ class TimeUp(BaseException):
 
 
 class _State:
-    armed = False  # the handler raises only while the learner's code runs
+    armed = False      # the handler raises only while the learner's code runs
+    deferred = False   # the alarm rang where it could not raise: raise at the next ordinary line
 
 
 def available() -> bool:
@@ -41,8 +51,41 @@ def available() -> bool:
 
 
 def _ring(signum: int, frame: FrameType | None) -> None:
-    if _State.armed:
+    if not _State.armed:
+        return
+    if not _inside_unraisable(frame):
         raise TimeUp
+    _State.deferred = True  # trace the callers, up to `within`, and raise at their next line
+    caller = frame.f_back if frame is not None else None
+    while caller is not None and caller.f_code is not within.__code__:
+        caller.f_trace = _trace
+        caller = caller.f_back
+    sys.settrace(_trace)
+
+
+def _trace(frame: FrameType, event: str, arg: Any) -> Any:
+    """A deferred alarm: `TimeUp` at the first event of a frame that no finaliser or callback called."""
+    if _State.deferred and _State.armed and not _inside_unraisable(frame):
+        _State.deferred = False
+        raise TimeUp
+    return _trace
+
+
+def _unraisable(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs where an exception would be printed and ignored: a finaliser, a gc callback."""
+    if frame is None:
+        return False
+    code = frame.f_code
+    return code.co_name == "__del__" or any(getattr(cb, "__code__", None) is code for cb in gc.callbacks)
+
+
+def _inside_unraisable(frame: FrameType | None) -> bool:
+    """Whether ``frame`` or a frame that called it, up to `within`, is `_unraisable` (or this module's)."""
+    while frame is not None and frame.f_code is not within.__code__:
+        if _unraisable(frame) or frame.f_code in (_ring.__code__, _trace.__code__):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def within(seconds: float, function: Callable[..., Any], *args: Any) -> Any:
@@ -75,6 +118,7 @@ def within(seconds: float, function: Callable[..., Any], *args: Any) -> Any:
     if not available():
         return function(*args)
     previous = signal.getsignal(signal.SIGALRM)
+    tracing = sys.gettrace()
     signal.signal(signal.SIGALRM, _ring)
     started = time.monotonic()
     _State.armed = True
@@ -85,8 +129,10 @@ def within(seconds: float, function: Callable[..., Any], *args: Any) -> Any:
         finally:
             _State.armed = False
     finally:
-        _State.armed = False
+        _State.armed = _State.deferred = False
         signal.setitimer(signal.ITIMER_REAL, 0)
+        if sys.gettrace() is not tracing:  # a deferred alarm traced: put back what was there
+            sys.settrace(tracing)
         signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
         if earlier[0] > 0:  # someone else's timer: it keeps running, less the time spent here
             left = earlier[0] - (time.monotonic() - started)

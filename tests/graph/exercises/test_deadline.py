@@ -61,3 +61,28 @@ def test_in_another_thread_there_is_no_limit():
     assert seen == [(False, 3)]
     assert available()
 
+
+
+def test_an_alarm_in_a_garbage_collector_callback_waits_for_the_next_ring():
+    import gc
+
+    rang_in_callback = []
+
+    def callback(phase, info):
+        if phase == "start" and not rang_in_callback:
+            rang_in_callback.append(True)
+            signal.setitimer(signal.ITIMER_REAL, 1e-6, 0.05)  # ring now, inside the callback
+            for _ in range(10**6):  # (long enough for the alarm to arrive here)
+                pass
+
+    def collects_for_ever():
+        while True:
+            gc.collect()
+
+    gc.callbacks.append(callback)
+    try:
+        with pytest.raises(TimeUp):  # stopped later, in the loop; nothing "ignored" in the callback
+            within(0.5, collects_for_ever)
+    finally:
+        gc.callbacks.remove(callback)
+    assert rang_in_callback
