@@ -12,11 +12,15 @@ signal handlers; elsewhere (Windows, a worker thread) there is no limit, and
 `available` says so. Any timer that was set before is put back afterwards.
 
 Python runs a signal handler wherever the main thread happens to be, and that
-may be a garbage-collector callback or a ``__del__`` method, where an exception
-cannot propagate: Python would print it as "ignored" and carry on. There the
-alarm defers: it traces the frames that called it, and raises `TimeUp` at the
-next line one of them runs (a signal arriving during ``gc.collect()`` is
-handled in its callbacks, so waiting for the next ring would not do).
+may be a garbage-collector callback, a ``__del__`` method or a generator being
+closed as it is collected, where an exception cannot propagate: Python would
+print it as "ignored" and carry on. So the alarm raises at once only in an
+ordinary function; anywhere else it defers: it traces the frames that were
+running, and raises `TimeUp` at the next line one of the ordinary ones runs (a
+signal arriving during ``gc.collect()`` is handled in its callbacks, so waiting
+for the next ring would not do). A learner's generator that loops for ever is
+an ordinary place after all: after `PATIENCE` deferred rings it is stopped
+there too.
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ __all__ = ["REPEAT", "TimeUp", "available", "within"]
 #: After the first alarm, how often it rings again until the learner's code is left (seconds).
 REPEAT = 0.05
 
+#: Deferred rings after which `TimeUp` is raised in a generator's frame too.
+PATIENCE = 10
+
+_SUSPENDABLE = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
+
 
 class TimeUp(BaseException):
     """Raised inside the learner's code when its time is up."""
@@ -43,6 +52,7 @@ class TimeUp(BaseException):
 class _State:
     armed = False      # the handler raises only while the learner's code runs
     deferred = False   # the alarm rang where it could not raise: raise at the next ordinary line
+    rings = 0          # deferred rings so far
 
 
 def available() -> bool:
@@ -53,22 +63,29 @@ def available() -> bool:
 def _ring(signum: int, frame: FrameType | None) -> None:
     if not _State.armed:
         return
-    if not _inside_unraisable(frame):
+    if _ordinary(frame) or (_State.rings >= PATIENCE and not _inside_unraisable(frame)):
         raise TimeUp
-    _State.deferred = True  # trace the callers, up to `within`, and raise at their next line
-    caller = frame.f_back if frame is not None else None
-    while caller is not None and caller.f_code is not within.__code__:
-        caller.f_trace = _trace
-        caller = caller.f_back
+    _State.deferred = True  # trace the frames running now, up to `within`, and raise at their next line
+    _State.rings += 1
+    running = frame
+    while running is not None and running.f_code is not within.__code__:
+        if _ordinary(running):
+            running.f_trace = _trace
+        running = running.f_back
     sys.settrace(_trace)
 
 
 def _trace(frame: FrameType, event: str, arg: Any) -> Any:
-    """A deferred alarm: `TimeUp` at the first event of a frame that no finaliser or callback called."""
-    if _State.deferred and _State.armed and not _inside_unraisable(frame):
+    """A deferred alarm: `TimeUp` at the first event of an ordinary frame; other frames are not traced."""
+    if _State.deferred and _State.armed and _ordinary(frame):
         _State.deferred = False
         raise TimeUp
-    return _trace
+    return None
+
+
+def _ordinary(frame: FrameType | None) -> bool:
+    """Whether an exception raised in ``frame`` propagates: a function, called by none of `_unraisable`."""
+    return frame is None or not (frame.f_code.co_flags & _SUSPENDABLE or _inside_unraisable(frame))
 
 
 def _unraisable(frame: FrameType | None) -> bool:
@@ -121,7 +138,7 @@ def within(seconds: float, function: Callable[..., Any], *args: Any) -> Any:
     tracing = sys.gettrace()
     signal.signal(signal.SIGALRM, _ring)
     started = time.monotonic()
-    _State.armed = True
+    _State.armed, _State.rings = True, 0
     earlier = signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-6), REPEAT)
     try:
         try:
@@ -130,6 +147,7 @@ def within(seconds: float, function: Callable[..., Any], *args: Any) -> Any:
             _State.armed = False
     finally:
         _State.armed = _State.deferred = False
+        _State.rings = 0
         signal.setitimer(signal.ITIMER_REAL, 0)
         if sys.gettrace() is not tracing:  # a deferred alarm traced: put back what was there
             sys.settrace(tracing)

@@ -171,11 +171,15 @@ class _Circuit:
             return crash_verdict(crash, self.subject)
         feed = dict(self.example.feed)
         value, crash = self.run(f"{self.subject}(output).forward(feed)", method(engine, "forward"), feed)
+        if crash is not None and crash.timed_out:  # (its calls may be countless: nothing to learn from them)
+            return crash_verdict(crash, self.subject)
         found = self._forward(watch.calls, value, crash)
         if found is not None:
             return found
         done = len(watch.calls)
         grads, crash = self.run(f"{self.subject}(output).backward()", method(engine, "backward"))
+        if crash is not None and crash.timed_out:
+            return crash_verdict(crash, self.subject)
         return self._backward(watch.calls[done:], grads, crash)
 
     # forward: each gate after its inputs, with the right values

@@ -86,3 +86,13 @@ def test_an_alarm_in_a_garbage_collector_callback_waits_for_the_next_ring():
     finally:
         gc.callbacks.remove(callback)
     assert rang_in_callback
+
+
+def test_a_generator_that_loops_for_ever_is_stopped_too():
+    def spins():
+        while True:
+            pass
+        yield
+
+    with pytest.raises(TimeUp):
+        within(0.05, lambda: list(spins()))  # deferred at first (a generator), then stopped all the same
