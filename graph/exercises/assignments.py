@@ -24,9 +24,10 @@ import re
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["BEGIN", "END", "sources", "student_notebook", "student_source", "write_student_notebooks"]
+__all__ = ["BEGIN", "END", "Written", "sources", "student_notebook", "student_source",
+           "write_student_notebooks"]
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -108,33 +109,48 @@ def student_notebook(notebook: dict[str, Any], name: str = "notebook") -> dict[s
     return student
 
 
-def write_student_notebooks(directory: str | os.PathLike[str], *, force: bool = False) -> list[Path]:
-    """Write the student version of every source notebook into ``directory`` (made if missing).
+class Written(NamedTuple):
+    """What `write_student_notebooks` did: the notebooks it wrote, and those it left as they were."""
+
+    written: list[Path]
+    kept: list[Path]
+
+
+def write_student_notebooks(directory: str | os.PathLike[str], *, force: bool = False) -> Written:
+    """Write the student version of each source notebook not yet in ``directory`` (made if missing).
+
+    A notebook already in ``directory`` is the learner's work: it is left as it
+    is, so that a folder holding exercises 1 to 5 gets the new ones and keeps the
+    solved ones.
 
     Parameters
     ----------
     directory : path
     force : bool
-        Overwrite notebooks that are there already; otherwise nothing is written
-        if any of them exists.
+        Overwrite the notebooks that are there already too.
 
     Returns
     -------
-    list of Path
-        The notebooks written.
+    Written
+        The notebooks written, and those left alone (none with ``force``).
 
     Raises
     ------
     FileExistsError
-        Without ``force``, naming the notebooks that exist already.
+        Without ``force``, when every notebook is there already (nothing to write).
     """
     directory = Path(directory)
     targets = [(source, directory / source.name) for source in sources()]
-    existing = [path.name for _, path in targets if path.exists()]
-    if existing and not force:
-        raise FileExistsError(f"{directory} already holds {', '.join(existing)}; nothing was written")
+    kept = [] if force else [path for _, path in targets if path.exists()]
+    if kept and len(kept) == len(targets):
+        raise FileExistsError(f"{directory} already holds every exercise notebook "
+                              f"({', '.join(p.name for p in kept)}); nothing was written")
     directory.mkdir(parents=True, exist_ok=True)
+    written = []
     for source, path in targets:
+        if path in kept:
+            continue
         notebook = student_notebook(json.loads(source.read_text(encoding="utf-8")), source.name)
         path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return [path for _, path in targets]
+        written.append(path)
+    return Written(written, kept)

@@ -23,7 +23,13 @@ right one), the later rounds decide: a constant factor must be the same in both
 rounds of a trial (so ``1/dout`` is no constant factor), and each later round
 that is wrong too keeps only the fingerprints that fit it as well. What fits
 nothing is ``wrong``. The values were drawn so that different mistakes give
-different numbers (`graph.exercises.trials`).
+different numbers (`graph.exercises.trials`). The fingerprints, the messages
+and the hints are rows of the table every checker shares
+(`graph.exercises.mistakes`); this module runs the gates and gathers the
+evidence.
+
+The reference is run as it was when the checker was imported
+(`graph.exercises.pristine`): patching a gate later changes no verdict.
 """
 
 from __future__ import annotations
@@ -31,29 +37,38 @@ from __future__ import annotations
 import copy
 import inspect
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from gates import Gate
-from gates.base import shape_of, unbroadcast
+from gates.base import shape_of
 
-from .compare import close, element, fmt, numeric_problem, rule_of, scale_of, worst
-from .learner import Crash, attempt, crash_verdict
+from .compare import close, element, fmt, numeric_problem, rule_of, summed_back, worst
+from .global_nodes import node_problem
+from .learner import DEFAULT_TIMEOUT, Crash, Runner, crash_verdict, method, unreadable
+from .mistakes import TABLE, Evidence, Finding, meanings, named, narrow, rank, recognise
+from .pristine import pristine, pristine_class
 from .trials import ShapeSet, describe_shapes, draw_dout, draw_inputs, shape_sets
 from .verdict import Verdict
 
-__all__ = ["check"]
+__all__ = ["MISTAKES", "check"]
 
-#: Which fingerprint wins when several fit: the most specific first.
-PRIORITY = ("stale-cache", "ignores-upstream", "swapped-inputs", "wrong-sign", "transposed", "wrong-scale")
+#: The mistakes whose numbers give them away in a gate, from the table (`graph.exercises.mistakes`).
+FINGERPRINTS = ("stale-cache", "ignores-upstream", "swapped-inputs", "wrong-sign", "transposed",
+                "wrong-scale")
+
+#: Every mistake `check` names, with what it means.
+MISTAKES: dict[str, str] = meanings(
+    (*FINGERPRINTS, "not-implemented", "crashed", "timeout", "wrong-count", "wrong-shape", "mutates-upstream",
+     "wrong"))
 
 OUT = -1  # the quantity "forward's output"; gradients are 0, 1, ...
 
 
 def check(gate: Gate | type[Gate], reference: Gate | type[Gate], *, shapes: Any = None,
-          seed: int = 0) -> Verdict:
+          seed: int = 0, timeout: float | None = DEFAULT_TIMEOUT) -> Verdict:
     """Run a learner's gate against a correct one; return a `Verdict` that names the mistake, if any.
 
     Parameters
@@ -71,6 +86,12 @@ def check(gate: Gate | type[Gate], reference: Gate | type[Gate], *, shapes: Any 
         as far as the reference accepts them.
     seed : int
         Seed of the random inputs and upstream gradients.
+    timeout : float or None
+        The time the learner's gate may take, in all, in seconds (``None``: no
+        limit). Past it the gate is stopped and the verdict is ``timeout``, naming
+        the line it was on. The limit uses ``SIGALRM``, so it works in the main
+        thread on POSIX systems (Linux, macOS); elsewhere (Windows, another thread)
+        it is off.
 
     Returns
     -------
@@ -83,7 +104,7 @@ def check(gate: Gate | type[Gate], reference: Gate | type[Gate], *, shapes: Any 
     TypeError
         Only for a problem of the check itself: a reference class that needs
         constructor arguments, shapes that the reference refuses. Whatever the
-        learner's gate does is a verdict.
+        learner's gate does is a verdict: it never raises.
 
     Examples
     --------
@@ -98,12 +119,14 @@ def check(gate: Gate | type[Gate], reference: Gate | type[Gate], *, shapes: Any 
     True
     """
     ref = _reference(reference)
-    subject = gate.__name__ if isinstance(gate, type) else type(gate).__name__
+    subject = str(getattr(gate, "__name__", type(gate).__name__)) if isinstance(gate, type) \
+        else type(gate).__name__
     sets, default = shape_sets(shapes, _arity(ref))
     names = _input_names(gate, ref, len(sets[0]))
     rounds = _rounds(ref, sets, np.random.default_rng(seed), default)
+    run = Runner(timeout)
     if isinstance(gate, type):
-        learner, crash = attempt(f"{subject}()", gate)
+        learner, crash = run(f"{subject}()", gate)
         if crash is not None:
             hint = ("pass an instance if your gate needs arguments: `check(MyScale(-1), Scale(-1))`."
                     if isinstance(crash.error, TypeError) else "")
@@ -112,11 +135,14 @@ def check(gate: Gate | type[Gate], reference: Gate | type[Gate], *, shapes: Any 
         learner = gate
     runs = []
     for rnd in rounds:
-        seen = _run(learner, subject, names, rnd)
+        seen = _run(run, learner, subject, names, rnd)
         runs.append((rnd, seen))
         if seen.crash is not None:
             break
-    return _Diagnosis(subject, ref, names, runs).verdict()
+    try:
+        return _Diagnosis(subject, ref, names, runs, learner).verdict()
+    except Exception as error:  # something the learner returned that no comparison foresaw
+        return unreadable(subject, error)
 
 
 # --- the reference side: trials, rounds and the right answers ----------------------------------------
@@ -139,10 +165,11 @@ class _Round:
 
 
 def _reference(reference: Gate | type[Gate]) -> Gate:
+    """The reference gate, as it was when the checker was imported if it is a built-in one."""
     if not isinstance(reference, type):
-        return reference
+        return pristine(reference)
     try:
-        return reference()
+        return pristine_class(reference)()
     except TypeError as exc:
         raise TypeError(f"check: the reference {reference.__name__} needs arguments ({exc}); "
                         f"pass an instance, such as {reference.__name__}(-1)") from None
@@ -162,7 +189,7 @@ def _input_names(gate: Gate | type[Gate], ref: Gate, n: int) -> tuple[str, ...]:
         try:
             forward = candidate.forward if isinstance(candidate, type) else type(candidate).forward
             params = list(inspect.signature(forward).parameters.values())[1:]
-        except (TypeError, ValueError):
+        except Exception:  # a learner's class whose forward is no function: its own names are unknown
             continue
         names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         if len(names) == n and not any(p.kind is p.VAR_POSITIONAL for p in params):
@@ -252,13 +279,13 @@ def _copy(value: Any) -> Any:
     return value.copy() if isinstance(value, np.ndarray) else value
 
 
-def _run(learner: Gate, subject: str, names: tuple[str, ...], rnd: _Round) -> _Seen:
+def _run(run: Runner, learner: Gate, subject: str, names: tuple[str, ...], rnd: _Round) -> _Seen:
     inputs = tuple(_copy(x) for x in rnd.inputs)
     dout = _copy(rnd.dout)
     seen = _Seen()
-    seen.out, seen.crash = attempt(f"{subject}.forward({', '.join(names)})", learner.forward, *inputs)
+    seen.out, seen.crash = run(f"{subject}.forward({', '.join(names)})", method(learner, "forward"), *inputs)
     if seen.crash is None:
-        seen.grads, seen.crash = attempt(f"{subject}.backward(dout)", learner.backward, dout)
+        seen.grads, seen.crash = run(f"{subject}.backward(dout)", method(learner, "backward"), dout)
     seen.dout_after = dout
     for i, (mine, theirs) in enumerate(zip(rnd.inputs, inputs, strict=True)):
         if isinstance(theirs, np.ndarray) and not np.array_equal(mine, theirs):
@@ -269,24 +296,27 @@ def _run(learner: Gate, subject: str, names: tuple[str, ...], rnd: _Round) -> _S
 
 # --- naming the mistake ------------------------------------------------------------------------------
 
-Fingerprints = dict[str, Any]  # mistake id -> a detail (the factor, the other input, the stale variant)
-
-
 class _Diagnosis:
     """The verdict on a learner's runs: the first round that is off decides, the later ones refine."""
 
-    def __init__(self, subject: str, ref: Gate, names: tuple[str, ...], runs: list[tuple[_Round, _Seen]]):
-        self.subject, self.ref, self.names, self.runs = subject, ref, names, runs
+    def __init__(self, subject: str, ref: Gate, names: tuple[str, ...], runs: list[tuple[_Round, _Seen]],
+                 learner: Gate) -> None:
+        self.subject, self.ref, self.names, self.runs, self.learner = subject, ref, names, runs, learner
         self.rule = rule_of(ref)
 
     def verdict(self) -> Verdict:
         for rnd, seen in self.runs:  # a changed dout comes first: it explains wrong numbers anywhere
-            if isinstance(rnd.dout, np.ndarray) and not np.array_equal(seen.dout_after, rnd.dout):
+            if isinstance(rnd.dout, np.ndarray) and not _equal(seen.dout_after, rnd.dout):
                 return self._mutated(rnd, seen)
         for k, (rnd, seen) in enumerate(self.runs):
             if seen.crash is not None:
+                method = "backward" if ".backward(" in seen.crash.call else "forward"
+                nodes = (node_problem(self.learner, method, crash=seen.crash)
+                         if not seen.crash.not_implemented and not seen.crash.timed_out else None)
+                if nodes is not None:  # it crashed on a notebook's graph node it read by mistake
+                    return self._say("wrong", *nodes)
                 return crash_verdict(seen.crash, self.subject, self._crash_hint(seen.crash))
-            found = self._structure(rnd, seen)
+            found = self._structure(k)
             if found is not None:
                 return found
             wrong = self._wrong_quantities(rnd, seen)
@@ -296,34 +326,41 @@ class _Diagnosis:
 
     # what is checked before values: inputs left alone, one gradient per input, types and shapes
 
-    def _structure(self, rnd: _Round, seen: _Seen) -> Verdict | None:
+    def _structure(self, k: int) -> Verdict | None:
+        rnd, seen = self.runs[k]
         if seen.changed_input is not None:
             name = self.names[seen.changed_input]
             return self._say("wrong", f"`{self.subject}` changed its input {name} in place (its values after "
                              "forward and backward are not the ones it was given). A gate must leave its "
                              "inputs as they are: other gates use them too.",
                              "Compute new arrays (`z = x * y`); never assign into an input (`x *= ...`).")
+        node = node_problem(self.learner, "forward", value=seen.out, what="the output")
+        if node is not None:
+            return self._say("wrong", *node)
         problem = numeric_problem(seen.out, "the output")
         if problem is not None:
             tip = " Did you forget to `return` it?" if seen.out is None else ""
             return self._say("wrong", f"`{self.subject}.forward` returned no usable value: {problem}.{tip}",
                              "forward computes the gate's output and returns it.")
         if shape_of(seen.out) != shape_of(rnd.out):
-            return self._shape(rnd, seen.out, rnd.out, OUT)
+            return self._shape(k, seen.out, rnd.out, OUT)
         n = len(self.names)
         grads = seen.grads
         if not isinstance(grads, (tuple, list)) or len(grads) != n:
-            return self._count(rnd, grads)
+            return self._count(grads)
         for i, (got, right) in enumerate(zip(grads, rnd.grads, strict=True)):
             if right is None:  # an input without a gradient (labels): whatever the learner says
                 continue
+            node = node_problem(self.learner, "backward", value=got, what=f"d{self.names[i]}")
+            if node is not None:
+                return self._say("wrong", *node)
             problem = numeric_problem(got, f"d{self.names[i]}")
             if problem is not None:
                 return self._say("wrong", f"`{self.subject}.backward` returned no usable gradient for "
                                  f"{self.names[i]}: {problem}. Only an input without a gradient (class "
                                  "labels) gets None.", self._rule_hint())
             if shape_of(got) != shape_of(right):
-                return self._shape(rnd, got, right, i)
+                return self._shape(k, got, right, i)
         return None
 
     def _wrong_quantities(self, rnd: _Round, seen: _Seen) -> list[int]:
@@ -332,84 +369,66 @@ class _Diagnosis:
         return [i for i, right in enumerate(rnd.grads)
                 if right is not None and not close(seen.grads[i], right)]
 
-    # wrong values: the fingerprints
+    # wrong values: the evidence for the table's recognisers
 
-    def _fingerprints(self, rnd: _Round, seen: _Seen, q: int) -> Fingerprints:
-        """Which mistakes' fingerprints fit the learner's quantity ``q`` (output or a gradient) in ``rnd``."""
-        if q == OUT:
-            got, right = seen.out, rnd.out
-        else:
-            got, right = seen.grads[q], rnd.grads[q]
+    def _evidence(self, rnd: _Round, seen: _Seen, q: int) -> Evidence | None:
+        """What quantity ``q`` (output or a gradient) is in ``rnd``, and what each mistake would make it."""
+        got, right = (seen.out, rnd.out) if q == OUT else (seen.grads[q], rnd.grads[q])
         if numeric_problem(got, "") is not None or shape_of(got) != shape_of(right):
-            return {}
-        fits: Fingerprints = {}
+            return None
+        variants: dict[str, list[tuple[Any, Any]]] = {}
         before = rnd.earlier
         if before is not None:
-            if q == OUT:
-                if close(got, before.out):
-                    fits["stale-cache"] = "output"
-            elif close(got, rnd.stale[q]):
-                fits["stale-cache"] = "inputs"
-            elif close(got, before.grads[q]):
-                fits["stale-cache"] = "gradient"
-            elif close(got, np.add(before.grads[q], right)):
-                fits["stale-cache"] = "sum"
+            stale = ([("output", before.out)] if q == OUT else
+                     [("inputs", rnd.stale[q]), ("gradient", before.grads[q]),
+                      ("sum", np.add(before.grads[q], right))])
+            variants["stale-cache"] = stale
         if q == OUT:
-            if rnd.swapped_out is not None and close(got, rnd.swapped_out):
-                fits["swapped-inputs"] = None
+            variants["swapped-inputs"] = [(", ".join(reversed(self.names)), rnd.swapped_out)]
         else:
-            if close(got, rnd.local[q]):
-                fits["ignores-upstream"] = None
-            for j, other in enumerate(rnd.grads):
-                if j != q and other is not None and close(got, other):
-                    fits["swapped-inputs"] = j
-                    break
-        if close(got, np.negative(right)):
-            fits["wrong-sign"] = None
-        if np.ndim(got) == 2 and close(np.transpose(got), right):
-            fits["transposed"] = None
-        c = scale_of(got, right)
-        if c is not None and not (abs(c) < 1e-6 or abs(abs(c) - 1) < 1e-6):
-            fits["wrong-scale"] = c
-        return fits
+            variants["ignores-upstream"] = [(None, rnd.local[q])]
+            variants["swapped-inputs"] = [(self.names[j], other) for j, other in enumerate(rnd.grads)
+                                          if j != q and other is not None]
+        return Evidence(got, right, variants)
 
-    def _fits_in(self, k: int, q: int) -> Fingerprints:
+    def _fits(self, k: int, q: int) -> dict[str, Any]:
         """The fingerprints of quantity ``q`` in run ``k``; ``{}`` where it is right or unusable."""
         rnd, seen = self.runs[k]
-        if seen.crash is not None or self._structure(rnd, seen) is not None:
+        if seen.crash is not None or self._structure(k) is not None:
             return {}
         if q not in self._wrong_quantities(rnd, seen):
             return {}
-        return self._fingerprints(rnd, seen, q)
+        evidence = self._evidence(rnd, seen, q)
+        return {} if evidence is None else self._confirmed(k, q, recognise(evidence, FINGERPRINTS))
 
-    def _confirmed(self, k: int, q: int, fits: Fingerprints) -> Fingerprints:
+    def _confirmed(self, k: int, q: int, fits: dict[str, Any]) -> dict[str, Any]:
         """``fits`` less a constant factor that the other round of the same trial does not show too."""
         if "wrong-scale" not in fits:
             return fits
         rnd = self.runs[k][0]
         sibling = next((j for j, (r, _) in enumerate(self.runs) if r is rnd.sibling), None)
-        other = self._fits_in(sibling, q).get("wrong-scale") if sibling is not None else None
+        other = None
+        if sibling is not None:
+            srnd, sseen = self.runs[sibling]
+            if (sseen.crash is None and self._structure(sibling) is None
+                    and q in self._wrong_quantities(srnd, sseen)):
+                evidence = self._evidence(srnd, sseen, q)
+                other = recognise(evidence, ("wrong-scale",)).get("wrong-scale") if evidence else None
         if other is None or abs(other - fits["wrong-scale"]) > 1e-6 * abs(other):
             fits = {m: d for m, d in fits.items() if m != "wrong-scale"}
         return fits
 
     def _values(self, k: int, wrong: list[int]) -> Verdict:
-        rnd, seen = self.runs[k]
-        options = {q: self._confirmed(k, q, self._fingerprints(rnd, seen, q)) for q in wrong}
-        q = min(wrong, key=lambda q: min((PRIORITY.index(m) for m in options[q]), default=len(PRIORITY)))
-        fits = options[q]
-        for later in range(k + 1, len(self.runs)):  # later rounds where q is wrong too keep what fits them
-            more = self._confirmed(later, q, self._fits_in(later, q))
-            kept = {m: d for m, d in fits.items() if m in more}
-            if kept:
-                fits = kept
-        mistake = min(fits, key=PRIORITY.index) if fits else "wrong"
-        return self._explain(rnd, seen, q, mistake, fits.get(mistake), [w for w in wrong if w != q])
+        options = {q: self._fits(k, q) for q in wrong}
+        q = min(wrong, key=lambda q: rank(options[q]))
+        fits = narrow(options[q], (self._fits(later, q) for later in range(k + 1, len(self.runs))))
+        mistake = named(fits)
+        return self._explain(k, q, mistake, fits.get(mistake), [w for w in wrong if w != q])
 
-    # the messages
+    # the facts the table's messages are written from
 
     def _say(self, mistake: str, text: str, hint: str = "") -> Verdict:
-        return Verdict(False, mistake, text + (f"\nHint: {hint}" if hint else ""), self.subject)
+        return TABLE[mistake].verdict(Finding(self.subject, detail=text, rule=hint))
 
     def _rule_hint(self) -> str:
         return f"the rule of {type(self.ref).__name__}: {self.rule}" if self.rule else ""
@@ -442,108 +461,84 @@ class _Diagnosis:
     def _quantity(self, q: int) -> str:
         return "the output" if q == OUT else f"d{self.names[q]}"
 
-    def _explain(self, rnd: _Round, seen: _Seen, q: int, mistake: str, detail: Any,
-                 others: list[int]) -> Verdict:
+    def _noun(self, q: int) -> tuple[str, str]:
+        """(what, article) of quantity ``q`` for the table's messages: ("output", "the") or ("dx", "")."""
+        return ("output", "the") if q == OUT else (f"d{self.names[q]}", "")
+
+    def _explain(self, k: int, q: int, mistake: str, detail: Any, others: list[int]) -> Verdict:
+        rnd, seen = self.runs[k]
         got, right = (seen.out, rnd.out) if q == OUT else (seen.grads[q], rnd.grads[q])
         idx = worst(got, right)
-        what = self._quantity(q)
-        label = "output" if q == OUT else what  # "your output = 3", "your dx[1, 2] = 3"
-        at = f"{label}[{', '.join(map(str, idx))}]" if idx else label
-        mine, theirs = fmt(element(got, idx)), fmt(element(right, idx))
-        where = f"For {self._context(rnd, idx, shape_of(right), dout=q != OUT)}"
-        method = "forward" if q == OUT else "backward"
+        label = "output" if q == OUT else self._quantity(q)  # "your output = 3", "your dx[1, 2] = 3"
         also = (" Also wrong: " + ", ".join(self._quantity(o) for o in others) + ".") if others else ""
-        if mistake == "ignores-upstream":
-            text = (f"`{self.subject}.backward` returns the local gradient alone: it never multiplies by the "
-                    f"upstream gradient dout. {where}, your {at} = {mine} is the local gradient alone "
-                    f"(what it would be for dout = 1); the right {at} = {theirs} is local × upstream.{also}")
-            hint = ("downstream gradient = local gradient × upstream gradient (the chain rule): "
-                    "multiply by `dout`.")
-        elif mistake == "swapped-inputs" and q == OUT:
-            text = (f"`{self.subject}.forward` takes its inputs the wrong way round. {where}, it returns "
-                    f"{at} = {mine}, which is the output for ({', '.join(reversed(self.names))}); "
-                    f"the right {at} = {theirs}.")
-            hint = self._rule_hint()
-        elif mistake == "swapped-inputs":
-            other = self.names[detail]
-            text = (f"`{self.subject}.backward` gives {self.names[q]} the gradient that belongs to {other}. "
-                    f"{where}, your {at} = {mine} is the right d{other}; the right {at} = {theirs}.{also}")
-            hint = self._rule_hint() or f"each input gets its own gradient: d{other} belongs to {other}."
-        elif mistake == "wrong-sign":
-            text = (f"`{self.subject}.{method}` gets the sign of {what} wrong: every element is minus the "
-                    f"right one. {where}, your {at} = {mine}; the right {at} = {theirs}.{also}")
-            hint = self._rule_hint() or "check the sign of the local gradient."
-        elif mistake == "transposed":
-            mirror = f"{what}[{', '.join(map(str, idx[::-1]))}]"
-            text = (f"Your {what} is the transpose of the right one: your {at} = {mine} is the right "
-                    f"{mirror}, and the right {at} = {theirs}.{also}")
-            hint = ("the gradient with respect to a variable has that variable's shape and layout: "
-                    f"d{self.names[0] if q == OUT else self.names[q]}[i, j] is ∂f/∂ of element [i, j]. "
-                    "Check the order of the matrix product and which factor is transposed.")
-        elif mistake == "wrong-scale":
-            text = (f"Your {what} is {fmt(detail)} times the right one, in every element. "
-                    f"{where}, your {at} = {mine}; the right {at} = {theirs}.{also}")
-            hint = ("a constant factor is missing or extra: the 2 of a square, the 1/N of a mean, "
-                    "the c of a scaling gate?") + (f" The rule: {self.rule}" if self.rule else "")
-        elif mistake == "stale-cache":
-            text = self._stale(rnd, q, detail, at, mine, theirs) + also
-            hint = ("forward must keep on `self` what backward needs, every time it runs, replacing what "
-                    "the last forward kept; backward must compute its result from that each time, "
-                    "never reuse or add to an earlier result.")
-        else:
-            text = (f"`{self.subject}.{method}` computes {what} wrong. {where}, your {at} = {mine}; "
-                    f"the right {at} = {theirs}{' (the largest difference)' if idx else ''}.{also}")
-            hint = self._rule_hint()
-        return self._say(mistake, text, hint)
+        what, article = self._noun(q)
+        return TABLE[mistake].verdict(Finding(
+            self.subject, code=f"{self.subject}.{'forward' if q == OUT else 'backward'}",
+            what=what, article=article, variable="" if q == OUT else self.names[q],
+            at=f"{label}[{', '.join(map(str, idx))}]" if idx else label, index=idx,
+            mine=fmt(element(got, idx)), right=fmt(element(right, idx)),
+            where=f"For {self._context(rnd, idx, shape_of(right), dout=q != OUT)}",
+            runs=self._runs(rnd, q) if rnd.earlier is not None else "",
+            also=also, rule=self._rule_hint(), detail=detail))
 
-    def _stale(self, rnd: _Round, q: int, variant: str, at: str, mine: str, theirs: str) -> str:
+    def _runs(self, rnd: _Round, q: int) -> str:
+        """How the instance ran, for a stale cache: "This instance ran forward and backward for ...: "."""
         before = rnd.earlier
         assert before is not None
         shape = shape_of(rnd.out if q == OUT else rnd.grads[q])
         first = (self._context(before, (), shape, dout=q != OUT) if shape == ()
                  else describe_shapes(rnd.shapes))
         second = self._context(rnd, (), shape, dout=q != OUT) if shape == () else "new ones"
-        runs = (f"This instance ran forward and backward for {first}, then again for {second}: ")
-        if variant == "output":
-            return runs + (f"the second forward returned the first one's output, {at} = {mine}; "
-                           f"the right {at} = {theirs}.")
-        if variant == "inputs":
-            return runs + (f"the second backward's {at} = {mine} is the gradient at the first forward's "
-                           f"inputs; the right {at} = {theirs}. It uses values kept from an earlier forward.")
-        if variant == "gradient":
-            return runs + (f"the second backward returned the first one's {at} = {mine} again; "
-                           f"the right {at} = {theirs}.")
-        return runs + (f"the second backward's {at} = {mine} is the first run's gradient plus the second's: "
-                       f"gradients pile up from call to call. The right {at} = {theirs}.")
+        return f"This instance ran forward and backward for {first}, then again for {second}: "
 
-    def _shape(self, rnd: _Round, got: Any, right: Any, q: int) -> Verdict:
+    def _shape(self, k: int, got: Any, right: Any, q: int) -> Verdict:
+        rnd, _ = self.runs[k]
         got_shape, right_shape = shape_of(got), shape_of(right)
         inputs = describe_shapes(rnd.shapes)
-        if q == OUT:
-            text = (f"`{self.subject}.forward` returns an output of shape {got_shape}; for inputs "
-                    f"{inputs} the output has shape {right_shape}.")
-        else:
-            name = self.names[q]
-            text = (f"`{self.subject}.backward` returns d{name} of shape {got_shape}, but {name} has shape "
-                    f"{right_shape} (inputs {inputs}).")
+        finding = Finding(self.subject, code=f"{self.subject}.{'forward' if q == OUT else 'backward'}",
+                          what="output" if q == OUT else f"d{self.names[q]}",
+                          article="an" if q == OUT else "",
+                          variable="" if q == OUT else self.names[q],
+                          detail=(got_shape, right_shape, f" (inputs {inputs})" if q != OUT
+                                  else f" for inputs {inputs}"))
         if np.ndim(got) == 2 and close(np.transpose(got), right):
-            return self._say("transposed", text + " It is the transpose of the right one.",
-                             "the gradient with respect to a variable has that variable's shape: match the "
-                             "shapes to find the order of the product and where the transposes go.")
-        hint = "the gradient with respect to a variable has that variable's shape."
+            return TABLE["transposed"].verdict(finding)
+        summed = summed_back(got, right_shape) if q != OUT else None
+        broadcast = summed is not None and close(summed, right)
+        earlier = None if broadcast else self._earlier_shape(k, q, got)
+        if earlier is not None:
+            return TABLE["stale-cache"].verdict(replace(finding, article="the" if q == OUT else "",
+                                                        detail=(got_shape, earlier, right_shape)))
+        hint = ""
+        note = ""
         if q != OUT:
-            try:
-                summed = unbroadcast(np.asarray(got, dtype=np.float64), right_shape)
-            except ValueError:
-                summed = None
-            if summed is not None and close(summed, right):
-                text += (f" Its numbers are those of the broadcast value: summed back to shape {right_shape} "
-                         f"they would be the right d{self.names[q]}.")
-            hint += (" Where forward broadcast an input (numpy copied it along an axis), its gradient is the "
-                     "sum over the copies (copy adds): `unbroadcast(grad, shape)` sums it back.")
-        return self._say("wrong-shape", text, hint)
+            if broadcast:
+                note = (f"Its numbers are those of the broadcast value: summed back to shape {right_shape} "
+                        f"they would be the right d{self.names[q]}.")
+            hint = ("Where forward broadcast an input (numpy copied it along an axis), its gradient is the "
+                    "sum over the copies (copy adds): `unbroadcast(grad, shape)` sums it back.")
+        return TABLE["wrong-shape"].verdict(replace(finding, note=note, rule=hint))
 
-    def _count(self, rnd: _Round, grads: Any) -> Verdict:
+    def _earlier_shape(self, k: int, q: int, got: Any) -> str | None:
+        """The inputs of an earlier trial at which the right quantity ``q`` is ``got``, if there is one.
+
+        A gate that keeps values from its first forward only returns, later, what
+        those values give, often with their shapes: the output of an earlier
+        forward, or the gradient at earlier inputs for this ``dout``.
+        """
+        rnd = self.runs[k][0]
+        for earlier, _ in self.runs[:k]:
+            if earlier.trial == rnd.trial:
+                continue
+            try:
+                value = earlier.out if q == OUT else _reference_run(self.ref, earlier.inputs, rnd.dout)[1][q]
+            except Exception:  # the reference refuses that mix of shapes: no fingerprint
+                continue
+            if value is not None and close(got, value):
+                return describe_shapes(earlier.shapes)
+        return None
+
+    def _count(self, grads: Any) -> Verdict:
         n = len(self.names)
         want = "(" + ", ".join(f"d{x}" for x in self.names) + ("," if n == 1 else "") + ")"
         if grads is None:
@@ -553,30 +548,31 @@ class _Diagnosis:
         else:
             shape = f" of shape {shape_of(grads)}" if isinstance(grads, np.ndarray) else ""
             got = f"a {type(grads).__name__}{shape}, not a tuple"
-        return self._say("wrong-count", f"`{self.subject}.backward` must return one gradient per input, "
-                         f"{want}; it returned {got}.",
-                         f"even a gate with one input returns a tuple: `return {want}`." if n == 1 else
-                         "backward returns a tuple of the inputs' gradients, in the order of forward's.")
+        return TABLE["wrong-count"].verdict(Finding(
+            self.subject, code=f"{self.subject}.backward", detail=(f"one gradient per input, {want}", got),
+            rule=(f"even a gate with one input returns a tuple: `return {want}`." if n == 1 else
+                  "backward returns a tuple of the inputs' gradients, in the order of forward's.")))
 
     def _mutated(self, rnd: _Round, seen: _Seen) -> Verdict:
-        idx = worst(seen.dout_after, rnd.dout)
-        at = "dout[" + ", ".join(map(str, idx)) + "]"
-        return self._say("mutates-upstream",
-                         f"`{self.subject}.backward` changed dout in place: {at} was "
-                         f"{fmt(element(rnd.dout, idx))} before backward and "
-                         f"{fmt(element(seen.dout_after, idx))} after. The upstream gradient belongs to the "
-                         "caller, and may be another gate's gradient as well.",
-                         "compute a new array (`dx = dout * self.y`), never `dout *= ...` or "
-                         "`dout[...] = ...`.")
+        after = seen.dout_after
+        if shape_of(after) == shape_of(rnd.dout):
+            idx = worst(after, rnd.dout)
+            now = fmt(element(after, idx))
+        else:
+            idx, now = (), f"an array of shape {shape_of(after)}"
+        at = "dout[" + ", ".join(map(str, idx)) + "]" if idx else "dout"
+        return TABLE["mutates-upstream"].verdict(Finding(
+            self.subject, code=f"{self.subject}.backward", at=at,
+            detail=(fmt(element(rnd.dout, idx)) if idx else fmt(rnd.dout), now)))
 
     def _crash_hint(self, crash: Crash) -> str:
         error = crash.error
         if not isinstance(error, AttributeError):
             return self._rule_hint()
-        if isinstance(error.obj, Gate):
+        if isinstance(getattr(error, "obj", None), Gate):
             return (f"backward can only use what forward kept: store it on self in forward "
                     f"(`self.{error.name} = ...`), the lecture's \"must keep these around\".")
-        if isinstance(error.obj, float):
+        if isinstance(getattr(error, "obj", None), float):
             return ("a scalar input is a Python float, as on the lecture's slides: `np.shape(x)`, "
                     "`np.exp(x)` and the like work for numbers and arrays alike.")
         return self._rule_hint()
@@ -590,3 +586,9 @@ class _Diagnosis:
             f"`{self.subject}` agrees with {type(self.ref).__name__}: the same outputs and gradients in "
             f"{len(self.runs)} runs of one instance (inputs: {tried}), and dout left unchanged."),
             self.subject)
+
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """Whether the learner's ``a`` is still the array ``b``: same shape, same numbers."""
+    return isinstance(a, np.ndarray) and a.shape == np.shape(b) and bool(np.array_equal(a, b))

@@ -1,5 +1,7 @@
 """Comparing a learner's numbers with the right ones, and saying where they differ most.
 
+Numbers are compared at the learner's precision: a float32 result agrees with
+the float64 reference to float32's rounding, not to float64's (`tolerance`).
 Besides equality, `scale_of` finds a constant factor between two arrays (the
 ``wrong-scale`` and ``wrong-sign`` diagnoses), and `worst` the element that is
 furthest off, whose numbers a verdict quotes.
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -17,33 +19,117 @@ from gates.base import shape_of
 
 from ..views.text import format_value
 
-__all__ = ["RTOL", "close", "element", "fmt", "numeric_problem", "rule_of", "scale_of", "worst"]
+__all__ = ["RTOL", "Tolerance", "as_numbers", "close", "describe", "element", "fmt", "numeric_problem",
+           "rule_of", "scale_of", "summed_back", "tolerance", "worst"]
 
-#: Relative tolerance: a correct gate differs from the reference by rounding only (about 1e-15);
-#: a float32 gate by about 1e-7.
+#: Relative tolerance for float64: a correct result differs from the reference by rounding only
+#: (about 1e-15), a wrong one by far more.
 RTOL = 1e-6
+
+#: (relative tolerance, tolerance relative to the largest element) by the learner's precision: a few
+#: hundred roundings of float32 (eps 1.2e-7) or float16 (eps 9.8e-4) through a network's sums.
+_TOLERANCES = {8: (RTOL, 1e-3 * RTOL), 4: (1e-4, 2e-5), 2: (2e-2, 5e-3)}
 
 
 def _array(x: Any) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
 
-def close(got: Any, right: Any) -> bool:
-    """Whether ``got`` has ``right``'s shape and equals it to `RTOL` (relative to ``right``'s size).
+Tolerance: TypeAlias = "tuple[float, float]"
+
+
+def tolerance(*values: Any) -> Tolerance:
+    """(rtol, atol as a fraction of the largest right element) at the least precise of ``values``' dtypes.
+
+    Python numbers and integers count as float64.
+
+    >>> tolerance(1.0), tolerance(np.float32(1.0)), tolerance(np.ones(2, dtype=np.float16), 1.0)
+    ((1e-06, 1e-09), (0.0001, 2e-05), (0.02, 0.005))
+    """
+    size = 8
+    for value in values:
+        dtype = getattr(value, "dtype", None)
+        if dtype is not None and dtype.kind == "f":
+            size = min(size, dtype.itemsize)
+    return _TOLERANCES.get(size, _TOLERANCES[8])
+
+
+def close(got: Any, right: Any, tol: Tolerance | None = None) -> bool:
+    """Whether ``got`` has ``right``'s shape and equals it at ``tol``, by default ``got``'s precision.
 
     >>> close(1.0 + 1e-12, 1.0), close(np.ones(3), np.ones((3, 1))), close(2.0, 1.0)
     (True, False, False)
+    >>> close(np.float32(1 / 3), 1 / 3), close(1 / 3 + 1e-5, 1 / 3)
+    (True, False)
     """
     if shape_of(got) != shape_of(right):
         return False
-    g, r = _array(got), _array(right)
+    return _close(_array(got), _array(right), tolerance(got) if tol is None else tol)
+
+
+def _close(g: np.ndarray, r: np.ndarray, tol: tuple[float, float]) -> bool:
     if not np.all(np.isfinite(g)):
         return False
+    rtol, atol = tol
     scale = float(np.max(np.abs(r), initial=0.0))
-    return bool(np.all(np.abs(g - r) <= RTOL * (np.abs(r) + 1e-3 * scale) + 1e-12))
+    with np.errstate(all="ignore"):
+        return bool(np.all(np.abs(g - r) <= rtol * np.abs(r) + atol * scale + 1e-12))
 
 
-def scale_of(got: Any, right: Any) -> float | None:
+def summed_back(grad: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    """``grad`` summed over the axes broadcasting would add to ``shape``; ``None`` if it cannot be.
+
+    >>> summed_back(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+    >>> summed_back(np.ones(()), (2, 1)) is None, summed_back(np.ones((2, 3)), (2,)) is None
+    (True, True)
+    """
+    g = _array(grad)
+    try:
+        if np.broadcast_shapes(g.shape, shape) != g.shape:
+            return None
+    except ValueError:
+        return None
+    lead = g.ndim - len(shape)
+    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    summed: np.ndarray = np.sum(g, axis=tuple(range(lead)) + stretched).reshape(shape)
+    return summed
+
+
+def as_numbers(value: Any) -> Any:
+    """A list or tuple of numbers as an array (course code may return one); anything else as it is.
+
+    >>> as_numbers([[1, 2]]), as_numbers(3.0), as_numbers("x")
+    (array([[1., 2.]]), 3.0, 'x')
+    """
+    if isinstance(value, (list, tuple)):
+        try:
+            array = np.asarray(value)
+        except (ValueError, TypeError):
+            return value
+        if array.dtype.kind in "biuf":
+            return array.astype(np.float64) if array.dtype.kind in "biu" else array
+    return value
+
+
+def describe(value: Any) -> str:
+    """What a value is, in a few words, for a message: ``a tuple of 3``, ``an ndarray of shape (4, 5)``.
+
+    >>> describe(None), describe((1, 2, 3)), describe(np.zeros((4, 5))), describe(2.0)
+    ('None', 'a tuple of 3', 'an ndarray of shape (4, 5)', 'a float')
+    """
+    if value is None:
+        return "None"
+    name = type(value).__name__
+    article = "an" if name[:1].lower() in "aeiou" or name.startswith("nd") else "a"
+    if isinstance(value, (tuple, list, dict)):
+        return f"{article} {name} of {len(value)}"
+    if isinstance(value, np.ndarray):
+        return f"{article} {name} of shape {value.shape}"
+    return f"{article} {name}"
+
+
+def scale_of(got: Any, right: Any, tol: Tolerance | None = None) -> float | None:
     """The constant ``c`` with ``got == c * right``, if there is one (and ``right`` is not all zeros).
 
     >>> scale_of(np.array([2.0, -4.0]), np.array([1.0, -2.0])), scale_of(np.array([2.0, 4.0]), np.ones(2))
@@ -56,12 +142,13 @@ def scale_of(got: Any, right: Any) -> float | None:
     if norm == 0.0 or not np.all(np.isfinite(g)):
         return None
     c = float(g @ r) / norm
-    return c if close(g, c * r) else None
+    return c if _close(g, c * r, tolerance(got) if tol is None else tol) else None
 
 
 def worst(got: Any, right: Any) -> tuple[int, ...]:
     """The index of the element where ``got`` is furthest from ``right`` (same shapes; ``()`` for scalars)."""
-    diff = np.abs(_array(got) - _array(right))
+    with np.errstate(all="ignore"):
+        diff = np.abs(_array(got) - _array(right))
     diff = np.where(np.isfinite(diff), diff, np.inf)
     return tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape)) if diff.ndim else ()
 

@@ -28,22 +28,29 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..computational_graph import ComputationalGraph
 from ..lecture import Example, patterns, sigmoid_neuron, simple_circuit, staged, vectorised
 from ..nodes import Node
 from ..tape import Tape
 from .compare import close, fmt, numeric_problem
-from .learner import Crash, attempt, crash_verdict
+from .learner import DEFAULT_TIMEOUT, Crash, Runner, crash_verdict, method, unreadable
+from .mistakes import TABLE, Finding, meanings
+from .pristine import pristine
 from .verdict import Verdict
 
-__all__ = ["CIRCUITS", "check_engine"]
+__all__ = ["CIRCUITS", "ENGINE_MISTAKES", "check_engine"]
+
+#: The mistakes `check_engine` names in a hand-written engine (the lecture's two loops).
+ENGINE_MISTAKES: dict[str, str] = meanings(
+    ("not-implemented", "crashed", "timeout", "missing-seed", "wrong-order", "assigns-at-fork", "wrong"))
 
 #: The lecture's circuits an engine is checked on, simplest first; the staged example fans out.
 CIRCUITS: tuple[Callable[[], Example], ...] = (
     simple_circuit, sigmoid_neuron, patterns, staged, vectorised)
 
 
-def check_engine(engine: Callable[[Node], Any], *,
-                 circuits: Sequence[Callable[[], Example]] = CIRCUITS) -> Verdict:
+def check_engine(engine: Callable[[Node], Any], *, circuits: Sequence[Callable[[], Example]] = CIRCUITS,
+                 timeout: float | None = DEFAULT_TIMEOUT) -> Verdict:
     """Run a learner's engine on the lecture's circuits and compare every step with the real engine's tape.
 
     Parameters
@@ -54,6 +61,10 @@ def check_engine(engine: Callable[[Node], Any], *,
         ``{input name: gradient}`` (module docstring).
     circuits : sequence of callables
         Each makes a fresh `graph.lecture.Example`; by default `CIRCUITS`.
+    timeout : float or None
+        The time the learner's engine may take in all, in seconds (``None``: no
+        limit); past it the verdict is ``timeout``. As for `check`, the limit needs
+        the main thread of a POSIX system and is off elsewhere.
 
     Returns
     -------
@@ -67,9 +78,14 @@ def check_engine(engine: Callable[[Node], Any], *,
     >>> check_engine(ComputationalGraph).ok
     True
     """
-    subject = getattr(engine, "__name__", type(engine).__name__)
+    subject = str(getattr(engine, "__name__", type(engine).__name__))
+    run = Runner(timeout)
     for make in circuits:
-        verdict = _Circuit(engine, subject, make).verdict()
+        circuit = _Circuit(engine, subject, make, run)
+        try:
+            verdict = circuit.verdict()
+        except Exception as error:  # what the learner's engine returned defeated a comparison
+            return unreadable(subject, error)
         if verdict is not None:
             return verdict
     names = "; ".join(make().formula for make in circuits)
@@ -108,39 +124,62 @@ class _Watch:
         return call
 
 
+def _with_pristine_gates(order: Sequence[Node]) -> dict[Node, Node]:
+    """The graph of ``order`` again, each gate node remade on its gate as it was at import (`pristine`).
+
+    Leaves stay as they are. Returns a map from each node of ``order`` to its remade twin.
+    """
+    twin: dict[Node, Node] = {}
+    for node in order:
+        if node.gate is None:
+            twin[node] = node
+        else:
+            twin[node] = pristine(node.gate)(*(twin[x] for x in node.inputs), name=node.name)
+    return twin
+
+
 class _Circuit:
     """One circuit: the real engine's tape, the learner's run, and the first difference."""
 
-    def __init__(self, engine: Callable[[Node], Any], subject: str, make: Callable[[], Example]) -> None:
-        self.engine, self.subject = engine, subject
+    def __init__(self, engine: Callable[[Node], Any], subject: str, make: Callable[[], Example],
+                 run: Runner) -> None:
+        self.engine, self.subject, self.run = engine, subject, run
         reference = make()
-        reference.graph.forward(reference.feed)
-        self.right_grads = reference.graph.backward()
-        self.tape: Tape = reference.graph.tape()
+        rebuilt = _with_pristine_gates(reference.graph.nodes_topologically_sorted())
+        graph = ComputationalGraph(rebuilt[reference.graph.output])
+        graph.forward(reference.feed)
+        self.right_grads = graph.backward()
+        self.tape: Tape = graph.tape()
         self.example = make()
         self.order = self.example.graph.nodes_topologically_sorted()
-        self.twin = dict(zip(self.order, reference.graph.nodes_topologically_sorted(), strict=True))
+        self.twin = {mine: rebuilt[theirs] for mine, theirs in
+                     zip(self.order, reference.graph.nodes_topologically_sorted(), strict=True)}
         self.users = {n: [m for m in self.order if n in m.inputs] for n in self.order}
         feed = ", ".join(f"{k} = {fmt(v)}" for k, v in self.example.feed.items())
         self.where = f"On the lecture's circuit {self.example.formula}, with {feed}"
 
     def _say(self, mistake: str, text: str, hint: str) -> Verdict:
-        return Verdict(False, mistake, f"{self.where}: {text}\nHint: {hint}", self.subject)
+        return TABLE[mistake].verdict(Finding(self.subject, where=self.where, detail=f"{self.where}: {text}",
+                                              rule=hint))
 
     def verdict(self) -> Verdict | None:
         watch = _Watch()
         watch.attach(self.order)
         output = self.example.graph.output
-        engine, crash = attempt(f"{self.subject}(output)", self.engine, output)
+        engine, crash = self.run(f"{self.subject}(output)", self.engine, output)
         if crash is not None:
             return crash_verdict(crash, self.subject)
         feed = dict(self.example.feed)
-        value, crash = attempt(f"{self.subject}(output).forward(feed)", engine.forward, feed)
+        value, crash = self.run(f"{self.subject}(output).forward(feed)", method(engine, "forward"), feed)
+        if crash is not None and crash.timed_out:  # (its calls may be countless: nothing to learn from them)
+            return crash_verdict(crash, self.subject)
         found = self._forward(watch.calls, value, crash)
         if found is not None:
             return found
         done = len(watch.calls)
-        grads, crash = attempt(f"{self.subject}(output).backward()", engine.backward)
+        grads, crash = self.run(f"{self.subject}(output).backward()", method(engine, "backward"))
+        if crash is not None and crash.timed_out:
+            return crash_verdict(crash, self.subject)
         return self._backward(watch.calls[done:], grads, crash)
 
     # forward: each gate after its inputs, with the right values
@@ -180,10 +219,12 @@ class _Circuit:
         return None
 
     def _forward_order(self, node: Node, before: Node) -> Verdict:
-        return self._say("wrong-order", (
-            f"forward needs the value of {before.name!r} for gate {node.name!r} before it has computed it."),
-            "forward visits the nodes in topological order, each after its inputs: "
-            "`for node in nodes_topologically_sorted()`.")
+        return TABLE["wrong-order"].verdict(Finding(
+            self.subject, where=self.where,
+            detail=(f"forward needs the value of {before.name!r} for gate {node.name!r} before it has "
+                    "computed it."),
+            rule="forward visits the nodes in topological order, each after its inputs: "
+                 "`for node in nodes_topologically_sorted()`."))
 
     # backward: from ∂f/∂f = 1, each gate after its users, with the sum of its gradients
 
@@ -228,21 +269,20 @@ class _Circuit:
         return None
 
     def _backward_order(self, node: Node, user: Node) -> Verdict:
-        return self._say("wrong-order", (
-            f"backward ran gate {node.name!r} before gate {user.name!r}, which uses its value: at that time "
-            f"the gradient of {node.name!r} was not complete."),
-            "backward visits the nodes in reverse topological order, "
-            "`for node in reversed(nodes_topologically_sorted())`, so that every gate has received all of "
-            "its gradient before it passes it on.")
+        return TABLE["wrong-order"].verdict(Finding(
+            self.subject, where=self.where,
+            detail=(f"backward ran gate {node.name!r} before gate {user.name!r}, which uses its value: at "
+                    f"that time the gradient of {node.name!r} was not complete."),
+            rule="backward visits the nodes in reverse topological order, "
+                 "`for node in reversed(nodes_topologically_sorted())`, so that every gate has received all "
+                 "of its gradient before it passes it on."))
 
     def _seed(self, upstream: Any) -> Verdict:
         output = self.example.graph.output
         got = ("never ran the output's gate" if upstream is None else
                f"gave the output's gate {output.name!r} the upstream gradient {fmt(upstream)}")
-        return self._say("missing-seed", (
-            f"backward {got}. The chain rule starts at the output: ∂f/∂f = {fmt(self.tape.dout)}."),
-            "before the loop, set the output's gradient to 1: `grads[output] = 1.0` "
-            "(an array of ones for an array output).")
+        return TABLE["missing-seed"].verdict(Finding(self.subject, where=self.where, detail=got,
+                                                     right=fmt(self.tape.dout)))
 
     def _upstream(self, node: Node, got: Any, right: Any) -> Verdict:
         twin = self.twin[node]
@@ -251,12 +291,9 @@ class _Circuit:
                  if x is twin and d is not None]
         what = "the upstream gradient of gate" if node.gate is not None else "the gradient of input"
         if len(parts) > 1 and any(close(got, d) for _, d in parts):
-            terms = _sum_of(parts)
-            return self._say("assigns-at-fork", (
-                f"{node.name!r} fans out to {len(parts)} gates, so its gradient is the sum "
-                f"{terms} = {fmt(right)}; your backward kept only {fmt(got)}, one of them."),
-                "where a value is used several times, its gradients add (copy is a gradient adder): "
-                "`grads[x] = grads.get(x, 0) + dx`, not `grads[x] = dx`.")
+            return TABLE["assigns-at-fork"].verdict(Finding(
+                self.subject, where=self.where, detail=(node.name, len(parts), _sum_of(parts)),
+                right=fmt(right), mine=fmt(got)))
         return self._say("wrong", f"{what} {node.name!r} is {fmt(got)}; it should be {fmt(right)}.",
                          "each gate's backward gets the gradient of its own node (summed over its uses), "
                          "and its results go to its inputs in order: "

@@ -1,9 +1,8 @@
 """`Verdict`: what a checker says about a learner's code, in words, in numbers, and as a box in Jupyter.
 
-A verdict names at most one mistake, by an id from `MISTAKES` (a gate's
-backward, `graph.exercises.check`) or `ENGINE_MISTAKES` (a hand-written
-engine, `graph.exercises.check_engine`), and explains it with the numbers of
-the worst element and a hint in the lecture's words.
+A verdict names at most one mistake, by an id of the table every checker shares
+(`graph.exercises.mistakes`), and explains it with the numbers of the worst
+element and a hint in the lecture's words.
 """
 
 from __future__ import annotations
@@ -12,33 +11,7 @@ import html
 import re
 from dataclasses import dataclass
 
-__all__ = ["ENGINE_MISTAKES", "MISTAKES", "Verdict"]
-
-#: The mistakes `check` names in a gate, with what each one means.
-MISTAKES: dict[str, str] = {
-    "not-implemented": "the code still raises NotImplementedError",
-    "crashed": "the code raised an error",
-    "wrong-count": "backward does not return one gradient per input",
-    "wrong-shape": "a value or gradient is not shaped like it should be (broadcasting not undone, say)",
-    "ignores-upstream": "backward returns the local gradient alone, never multiplied by dout",
-    "swapped-inputs": "the gradients (or the inputs) of two inputs are swapped",
-    "wrong-sign": "a gradient or value has the wrong sign",
-    "wrong-scale": "a gradient or value is off by a constant factor",
-    "transposed": "a gradient or value is the transpose of the right one",
-    "stale-cache": "backward uses values kept from an earlier forward (or backward)",
-    "mutates-upstream": "backward changes dout in place",
-    "wrong": "the values are wrong in some other way",
-}
-
-#: The mistakes `check_engine` names in a hand-written engine (the lecture's two loops).
-ENGINE_MISTAKES: dict[str, str] = {
-    "not-implemented": "the code still raises NotImplementedError",
-    "crashed": "the code raised an error",
-    "missing-seed": "backward does not start from ∂f/∂f = 1",
-    "wrong-order": "forward is not in topological order, or backward not in reverse",
-    "assigns-at-fork": "where a value fans out, its gradient is assigned, not summed",
-    "wrong": "the values or gradients are wrong in some other way",
-}
+__all__ = ["Verdict"]
 
 _GREEN, _RED = "#1a7f37", "#cf222e"  # the drawings' colours for values and gradients
 
@@ -52,7 +25,7 @@ class Verdict:
     ok : bool
         Whether the learner's code agrees with the reference everywhere it was tried.
     mistake : str or None
-        ``None`` when ``ok``; else an id of `MISTAKES` or `ENGINE_MISTAKES`.
+        ``None`` when ``ok``; else an id of the table of mistakes (`graph.exercises.mistakes.TABLE`).
     message : str
         What was tried, or what went wrong: in plain words, with the numbers of
         the worst element, and a hint. Text between backticks is code.

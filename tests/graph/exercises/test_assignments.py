@@ -72,12 +72,31 @@ def _code(nb):
 
 
 SOURCES = sources()
+CHECKER = r"\bcheck(_engine|_network|_loss|_layer|_update)?\("
 
 
-def test_five_numbered_notebooks_ship_in_the_package():
+@pytest.mark.parametrize("path", SOURCES[5:], ids=lambda p: p.name)
+def test_each_new_exercise_is_checked_in_the_very_next_code_cell(path):
+    code = _code(_notebook(path))
+    for i, text in enumerate(code):
+        if BEGIN in text:
+            after = code[i + 1]
+            assert re.search(CHECKER, after) or BEGIN in after, f"{path.name}: no check after {text[:60]!r}"
+
+
+@pytest.mark.parametrize("path", SOURCES[5:], ids=lambda p: p.name)
+def test_each_new_notebook_shows_the_verdict_for_one_classic_mistake(path):
+    text = "\n".join(_code(_notebook(path)))
+    slip = {"06": "svm_loss_counting_the_correct_class", "07": "affine_backward_flat",
+            "08": "sgd_momentum_forgetting", "09": "two_layer_with_dh1_transposed"}[path.name[:2]]
+    assert re.search(rf"\bcheck\w*\((\w+, )?{slip}\b", text), f"{path.name}: {slip} is not checked"
+
+
+def test_nine_numbered_notebooks_ship_in_the_package():
     names = [p.name for p in SOURCES]
     assert names == ["01_add_multiply_max.ipynb", "02_sigmoid.ipynb", "03_vectorised.ipynb",
-                     "04_graph_engine.ipynb", "05_two_layer_network.ipynb"]
+                     "04_graph_engine.ipynb", "05_two_layer_network.ipynb", "06_losses.ipynb",
+                     "07_layers.ipynb", "08_update_rules.ipynb", "09_backprop_by_hand.ipynb"]
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
@@ -90,7 +109,7 @@ def test_a_source_teaches_asks_checks_and_is_stored_clean(path):
     asked = [i for i, text in enumerate(code) if BEGIN in text]
     assert asked, "no solution block"
     for i in asked:  # every exercise is checked in a later cell
-        assert any(re.search(r"\bcheck(_engine|_network)?\(", text) for text in code[i + 1:]), code[i][:80]
+        assert any(re.search(CHECKER, text) for text in code[i + 1:]), code[i][:80]
     last = code[-1]  # the score, and hidden tests that make nbmake fail on a wrong solution
     assert "### BEGIN HIDDEN TESTS\nassert all(v.ok for v in verdicts)" in last
     for cell in cells:
@@ -112,15 +131,29 @@ def test_the_student_version_has_no_solution_and_no_output(path):
     nbformat.validate(nbformat.reads(json.dumps(student), as_version=4))
 
 
-def test_writing_refuses_to_overwrite_unless_forced(tmp_path):
+def test_writing_leaves_the_learners_notebooks_alone_and_writes_the_others(tmp_path):
     target = tmp_path / "new" / "dir"
-    written = write_student_notebooks(target)
-    assert [p.name for p in written] == [p.name for p in SOURCES]
+    written, kept = write_student_notebooks(target)
+    assert [p.name for p in written] == [p.name for p in SOURCES] and kept == []
     assert all(p.parent == target for p in written)
     written[0].write_text("my work", encoding="utf-8")
     written[1].unlink()
-    with pytest.raises(FileExistsError, match=r"already holds 01_add_multiply_max\.ipynb, 03_vectorised"):
+    again, kept = write_student_notebooks(target)  # only the missing one is written
+    assert again == [written[1]] and written[0] in kept and len(kept) == len(SOURCES) - 1
+    assert written[0].read_text(encoding="utf-8") == "my work" and written[1].exists()
+    with pytest.raises(FileExistsError, match=r"already holds every exercise notebook \(01_add_multiply_max"):
         write_student_notebooks(target)
-    assert written[0].read_text(encoding="utf-8") == "my work" and not written[1].exists()
-    write_student_notebooks(target, force=True)
-    assert json.loads(written[0].read_text(encoding="utf-8"))["nbformat"] == 4 and written[1].exists()
+    assert written[0].read_text(encoding="utf-8") == "my work"
+    forced, kept = write_student_notebooks(target, force=True)
+    assert len(forced) == len(SOURCES) and kept == []
+    assert json.loads(written[0].read_text(encoding="utf-8"))["nbformat"] == 4
+
+
+def test_a_folder_with_the_first_five_exercises_gets_the_new_ones(tmp_path):
+    first_five = [p.name for p in SOURCES[:5]]
+    for name in first_five:
+        (tmp_path / name).write_text(f"solved {name}", encoding="utf-8")
+    written, kept = write_student_notebooks(tmp_path)
+    assert [p.name for p in written] == [p.name for p in SOURCES[5:]] and len(written) == 4
+    assert [p.name for p in kept] == first_five
+    assert all((tmp_path / name).read_text(encoding="utf-8") == f"solved {name}" for name in first_five)

@@ -334,8 +334,24 @@ def test_each_mistake_is_named_and_explained(case):
         assert word in verdict.message, f"{word!r} not in:\n{verdict}"
 
 
+class RunsForever(Multiply):
+    """backward never returns."""
+
+    def backward(self, dout):
+        while True:
+            dout = dout + 0.0
+
+
+def test_a_gate_that_runs_past_the_time_limit_is_stopped_and_the_line_named():
+    verdict = check(RunsForever, Multiply, timeout=0.2)
+    assert verdict.mistake == "timeout", str(verdict)
+    assert "`RunsForever.backward(dout)` was still running after 0.2 s" in verdict.message
+    assert "and was stopped at test_check.py, " in verdict.message  # the line, or the function between lines
+    assert "`timeout=60`" in verdict.message
+
+
 def test_every_mistake_id_has_a_gate_written_for_it():
-    assert {case[3] for case in MISTAKE_CASES} == set(MISTAKES)
+    assert {case[3] for case in MISTAKE_CASES} | {"timeout"} == set(MISTAKES)
 
 
 def test_the_message_quotes_the_numbers_of_the_worst_element():
@@ -409,6 +425,143 @@ class RaisesKeyError(Sigmoid):
 def test_a_wrong_gate_never_raises(gate, reference, mistake):
     verdict = check(gate, reference)
     assert (verdict.ok, verdict.mistake) == (False, mistake), str(verdict)
+
+
+class CachedOnce(Gate):
+    """Issue 17: keeps x and y on the first forward only, copied: a stale cache of another shape later."""
+
+    def forward(self, x, y):
+        if not hasattr(self, "x"):
+            self.x, self.y = np.copy(x), np.copy(y)
+        return x * y
+
+    def backward(self, dout):
+        return unbroadcast(self.y * dout, np.shape(self.x)), unbroadcast(self.x * dout, np.shape(self.y))
+
+
+class SumsEverything(Gate):
+    """Issue 17: a () gradient for inputs of shapes (2, 1) and (1, 3)."""
+
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, dout):
+        return np.sum(dout), np.sum(dout)
+
+
+class KeepsTheFirstShapes(Gate):
+    """Keeps the shapes of the first forward only: later gradients get the shapes of the scalars."""
+
+    def forward(self, x, y):
+        if not hasattr(self, "first"):
+            self.first = np.shape(x), np.shape(y)
+        return x + y
+
+    def backward(self, dout):
+        return unbroadcast(dout, self.first[0]), unbroadcast(dout, self.first[1])
+
+
+def test_the_reproducers_of_issue_17_get_a_verdict_not_an_index_error():
+    for shapes in (None, [[(), ()], [(3, 4), (3, 4)]], [[(), ()], [(2, 1), (1, 3)]]):
+        verdict = check(CachedOnce, Multiply, shapes=shapes)
+        assert verdict.mistake == "stale-cache", str(verdict)
+    verdict = check(SumsEverything, Add, shapes=[(2, 1), (1, 3)])
+    assert verdict.mistake == "wrong-shape", str(verdict)
+    assert "dx of shape (), but x has shape (2, 1)" in verdict.message
+
+
+def test_a_gradient_shaped_by_an_earlier_forward_is_a_stale_cache():
+    verdict = check(KeepsTheFirstShapes, Add)
+    assert verdict.mistake == "stale-cache", str(verdict)
+    assert ("returns dx of shape (), the shape it had when this instance ran on scalars; for the inputs it "
+            "has now it must have shape (3, 4)") in verdict.message
+
+
+class PatchesMultiply(Multiply):
+    """A learner's gate that, as it runs, replaces the library's Multiply.backward with a wrong rule."""
+
+    def backward(self, dout):
+        gates.Multiply.backward = NotSwitched.backward
+        return unbroadcast(self.y * dout, np.shape(self.x)), unbroadcast(self.x * dout, np.shape(self.y))
+
+
+def test_a_gate_that_patches_the_library_changes_no_later_verdict(monkeypatch):
+    monkeypatch.setattr(gates.Multiply, "backward", gates.Multiply.backward)  # put back after the test
+    assert check(PatchesMultiply, Multiply).ok
+    assert gates.Multiply.backward is NotSwitched.backward  # the patch took
+    assert check(NotSwitched, Multiply).mistake == "swapped-inputs"
+    assert check(Multiply(), Multiply).mistake == "swapped-inputs"  # the patched class, judged as it is now
+
+
+NOTEBOOK = """
+import numpy as np
+from gates import Gate, unbroadcast
+from graph import Input
+
+x, y, z, w = Input("x"), Input("y"), Input("z"), Input("w")   # the notebook's graph, at top level
+
+
+class MyMultiply(Gate):
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return x * y
+
+    def backward(self, dout):
+        return unbroadcast(y * dout, np.shape(x)), unbroadcast(x * dout, np.shape(y))   # not self.y, self.x
+"""
+
+
+def test_a_gradient_that_is_a_graph_node_names_the_global_the_backward_read():
+    namespace = {}
+    exec(compile(NOTEBOOK, "<notebook cell>", "exec"), namespace)
+    verdict = check(namespace["MyMultiply"], Multiply)  # np.shape(x) of a node is None: unbroadcast fails
+    assert verdict.mistake == "wrong", str(verdict)
+    assert "`MyMultiply.backward` read the globals `y` and `x`" in verdict.message
+    assert "the notebook's graph nodes Input('y') and Input('x')" in verdict.message
+    assert "Did you mean `self.y` and `self.x`?" in verdict.message
+    fixed = NOTEBOOK.replace("np.shape(x)", "np.shape(self.x)").replace("np.shape(y)", "np.shape(self.y)")
+    exec(compile(fixed.replace("x * dout", "self.x * dout"), "<notebook cell>", "exec"), namespace)
+    verdict = check(namespace["MyMultiply"], Multiply)  # y * dout: a node comes back as dx
+    assert verdict.mistake == "wrong", str(verdict)
+    assert "returned a graph node for dx, not a number" in verdict.message
+    assert "it read the global `y`, the notebook's graph node Input('y')" in verdict.message
+    assert "Did you mean `self.y`?" in verdict.message
+
+
+def test_a_comparison_the_learners_value_defeats_is_a_verdict_too(monkeypatch):
+    import sys
+
+    module = sys.modules["graph.exercises.check"]  # (the package's name `check` is the function)
+
+    def fails(*args):
+        raise RuntimeError("cannot compare that")
+
+    monkeypatch.setattr(module, "worst", fails)
+    verdict = check(NotSwitched, Multiply)
+    assert verdict.mistake == "wrong" and "RuntimeError: cannot compare that" in verdict.message
+
+
+def test_the_time_limit_is_off_in_a_thread_and_leaves_no_alarm_behind():
+    import signal
+    import threading
+
+    results = []
+    worker = threading.Thread(target=lambda: results.append(check(Multiply, Multiply, timeout=0.01)))
+    worker.start()
+    worker.join()
+    assert results[0].ok  # no signal in a thread: no limit, and no error for trying
+    def mine(signum, frame):
+        raise AssertionError("rang")
+
+    previous = signal.signal(signal.SIGALRM, mine)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 100.0)
+        assert check(NotSwitched, Multiply, timeout=5).mistake == "swapped-inputs"
+        assert signal.getsignal(signal.SIGALRM) is mine
+        assert 90.0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 100.0
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_a_constructor_that_needs_arguments_gets_a_hint():

@@ -188,8 +188,40 @@ def test_each_mistake_of_a_hand_written_engine_is_named(engine, mistake, words):
         assert word in verdict.message, f"{word!r} not in:\n{verdict}"
 
 
+class LoopsBack(Engine):
+    """Walks the nodes for ever: an index that never moves on."""
+
+    def order(self):
+        i = len(self.nodes) - 1
+        while i >= 0:
+            yield self.nodes[i]
+
+
+def test_an_engine_that_never_finishes_is_stopped():
+    verdict = check_engine(LoopsBack, timeout=0.2)
+    assert verdict.mistake == "timeout", str(verdict)
+    assert "was still running after 0.2 s" in verdict.message
+    assert "stopped at test_engine.py, " in verdict.message
+
+
 def test_every_engine_mistake_id_has_an_engine_written_for_it():
-    assert {mistake for _, mistake, _ in ENGINES} == set(ENGINE_MISTAKES)
+    assert {mistake for _, mistake, _ in ENGINES} | {"timeout"} == set(ENGINE_MISTAKES)
+
+
+def test_an_engine_without_the_methods_is_a_crash_not_an_error():
+    class NoMethods:
+        def __init__(self, output):
+            pass
+
+    verdict = check_engine(NoMethods)
+    assert verdict.mistake == "crashed" and "'NoMethods' object has no attribute 'forward'" in verdict.message
+
+
+def test_a_patched_gate_class_does_not_change_the_engine_the_learner_is_compared_with(monkeypatch):
+    import gates
+
+    monkeypatch.setattr(gates.Add, "backward", lambda self, dout: (dout, -dout))
+    assert check_engine(Engine).mistake == "wrong"
 
 
 def test_the_fork_message_adds_up_the_lecture_numbers():

@@ -33,10 +33,25 @@ def test_it_never_overwrites_a_learners_work_without_force(tmp_path, capsys):
     capsys.readouterr()
     assert main(["exercises", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert f"already holds {', '.join(NAMES)}" in err and "use --force to overwrite" in err
+    assert f"already holds every exercise notebook ({', '.join(NAMES)})" in err
+    assert "use --force to overwrite them" in err
     assert mine.read_text(encoding="utf-8") == "my solutions"
     assert main(["exercises", "--force", str(tmp_path)]) == 0
     assert json.loads(mine.read_text(encoding="utf-8"))["nbformat"] == 4
+
+
+def test_a_folder_holding_exercises_1_to_5_gets_6_to_9_and_keeps_the_learners_files(tmp_path, capsys):
+    solved = NAMES[:5]
+    for name in solved:
+        (tmp_path / name).write_text("my solutions", encoding="utf-8")
+    assert main(["exercises", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:4] == [str(tmp_path / name) for name in NAMES[5:]]
+    assert out[4] == (f"left as they were (already there, your work): {', '.join(solved)}; "
+                      "--force overwrites them")
+    assert out[5] == f"4 new notebooks; open them with: jupyter lab {tmp_path}"
+    assert all((tmp_path / name).read_text(encoding="utf-8") == "my solutions" for name in solved)
+    assert sorted(p.name for p in tmp_path.iterdir()) == NAMES
 
 
 def test_a_file_in_place_of_the_directory_is_a_usage_error(tmp_path, capsys):
