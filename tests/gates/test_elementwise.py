@@ -346,3 +346,11 @@ def test_every_elementwise_gate_is_gradient_checked() -> None:
 test_gradients_match_central_differences, test_graph_gradcheck_agrees = gradient_property_tests(CASES)
 
 
+
+
+@pytest.mark.parametrize("x", [-1e-10, -1e-17, -1e-300])
+def test_elu_is_exact_near_zero(x: float) -> None:
+    # exp(x) - 1 loses every digit near 0; expm1 keeps them (ELU(-1e-17) was 0, ELU(-1e-10) off by 8e-8)
+    out = ELU().forward(x)
+    assert out == pytest.approx(math.expm1(x), rel=1e-15)
+    assert out != 0.0
