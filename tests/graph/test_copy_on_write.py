@@ -15,19 +15,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gates import Max, MatMul, Sum
+from gates import MatMul, Max, Sum
 from graph import ComputationalGraph, Input, Parameter
 from graph.tape import cast_like
 
 
-def graph_of_W() -> tuple[ComputationalGraph, Parameter, Input]:
+def weighted_sum() -> tuple[ComputationalGraph, Parameter, Input]:
     W, x = Parameter("W", [[1.0, 2.0], [3.0, 4.0]]), Input("x")
     return ComputationalGraph(Sum()(x @ W, name="f")), W, x
 
 
 @pytest.mark.parametrize("compiled", [False, True], ids=["interpreter", "compiled"])
 def test_a_view_of_a_parameter_taken_before_the_run_cannot_change_it(compiled: bool) -> None:
-    graph, W, _ = graph_of_W()
+    graph, W, _ = weighted_sum()
     run = graph.compile() if compiled else graph
     row = W.value[0]                          # a view taken before the run
     run.forward(x=np.array([1.0, 1.0]))
@@ -39,7 +39,7 @@ def test_a_view_of_a_parameter_taken_before_the_run_cannot_change_it(compiled: b
 
 @pytest.mark.parametrize("compiled", [False, True], ids=["interpreter", "compiled"])
 def test_the_gradients_backward_returns_are_the_callers_own(compiled: bool) -> None:
-    graph, W, _ = graph_of_W()
+    graph, W, _ = weighted_sum()
     run = graph.compile() if compiled else graph
     run.forward(x=np.array([1.0, 2.0]))
     grads = run.backward()
@@ -53,7 +53,7 @@ def test_the_gradients_backward_returns_are_the_callers_own(compiled: bool) -> N
 
 @pytest.mark.parametrize("compiled", [False, True], ids=["interpreter", "compiled"])
 def test_what_the_nodes_show_is_read_only(compiled: bool) -> None:
-    graph, W, x = graph_of_W()
+    graph, W, x = weighted_sum()
     run = graph.compile() if compiled else graph
     run.forward(x=np.array([1.0, 2.0]))
     run.backward()
@@ -64,7 +64,7 @@ def test_what_the_nodes_show_is_read_only(compiled: bool) -> None:
 
 
 def test_a_parameter_changed_in_place_after_the_run_leaves_the_run_alone() -> None:
-    graph, W, _ = graph_of_W()
+    graph, W, _ = weighted_sum()
     graph.forward(x=np.array([1.0, 1.0]))
     W.value -= 1.0                             # in place, on a copy of the parameter's own
     assert graph.backward()["x"].tolist() == [3.0, 7.0]
