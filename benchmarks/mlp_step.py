@@ -2,10 +2,11 @@
 
 Run:  python benchmarks/mlp_step.py
 
-gategraph (graph built once, run per step, parameters moved with `Parameter.update`;
-by default it copies the fed batch, with ``Input(..., copy=False)`` it does not) against a
-hand-written numpy step in the CS231n style (no gradient for the data batch) and PyTorch CPU eager, in
-float32 and float64, at N x D x H x C = 256x3072x100x10 and 512x1024x1024x10.
+gategraph (graph built once, run per step, each parameter moved in place, ``p.value -= lr * g``;
+by default it copies the fed batch, with ``Input(..., copy=False)`` it does not): the interpreter, the
+compiled plan (recording its run on the graph's tape), and a plan compiled with ``record=False``,
+against a hand-written numpy step in the CS231n style (no gradient for the data batch) and PyTorch CPU
+eager, in float32 and float64, at N x D x H x C = 256x3072x100x10 and 512x1024x1024x10.
 Each is also put against its matrix-multiply floor: the step's five GEMMs alone.
 One BLAS thread (see _timing.py); contenders run interleaved; medians reported.
 """
@@ -33,8 +34,8 @@ def problem(n: int, d: int, h: int, c: int, dtype: type) -> dict[str, np.ndarray
             "W2": (rng.standard_normal((h, c)) * np.sqrt(2 / h)).astype(dtype), "b2": np.zeros(c, dtype)}
 
 
-def gategraph_step(p: dict[str, np.ndarray], copy: bool = True,
-                   compiled: bool = False) -> Callable[[], object]:
+def gategraph_step(p: dict[str, np.ndarray], copy: bool = True, compiled: bool = False,
+                   record: bool = True) -> Callable[[], object]:
     from gates import ReLU, SoftmaxCrossEntropy
     from graph import ComputationalGraph, Input, Parameter
 
@@ -45,12 +46,12 @@ def gategraph_step(p: dict[str, np.ndarray], copy: bool = True,
     graph = ComputationalGraph(SoftmaxCrossEntropy()(scores, y))
     params = graph.parameters
     data, labels = p["X"], p["y"]
-    run = graph.compile() if compiled else graph
+    run = graph.compile(record=record) if compiled else graph
 
     def step() -> object:
         loss = run.forward(X=data, y=labels)
         for name, grad in run.backward().items():
-            params[name].update(-LR * grad)
+            params[name].value -= LR * grad
         return loss
 
     return step
@@ -119,14 +120,19 @@ def torch_step(p: dict[str, np.ndarray]) -> Callable[[], object] | None:
     return step
 
 
+SIZES = [(256, 3072, 100, 10), (512, 1024, 1024, 10)]
+DTYPES = (np.float32, np.float64)
+
+
 def main() -> None:
     rows = [["N x D x H x C", "dtype", "contender", "median ms", "gategraph ÷ it", "compiled ÷ it",
              "it ÷ GEMMs alone"]]
-    for dims in [(256, 3072, 100, 10), (512, 1024, 1024, 10)]:
-        for dtype in (np.float32, np.float64):
+    for dims in SIZES:
+        for dtype in DTYPES:
             p = problem(*dims, dtype)
             contenders = {"gategraph": gategraph_step(p),
                           "gategraph compiled": gategraph_step(p, compiled=True),
+                          "compiled record=False": gategraph_step(p, compiled=True, record=False),
                           "gategraph copy=False": gategraph_step(p, copy=False),
                           "numpy by hand": numpy_step(p)}
             torch = torch_step(p)
@@ -145,6 +151,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:]:
-        sys.exit("usage: python benchmarks/mlp_step.py")
+    if sys.argv[1:] == ["--budget"]:  # just the size and dtype the budgets name
+        SIZES, DTYPES = [(512, 1024, 1024, 10)], (np.float32,)
+    elif sys.argv[1:]:
+        sys.exit("usage: python benchmarks/mlp_step.py [--budget]")
     main()

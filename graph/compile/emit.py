@@ -38,6 +38,7 @@ from .kinds import Kind, kind_of, learn, sample
 from .methods import InlineError, read_method
 from .names import Namer
 from .passes import Sweep, drop_dead, name_results
+from .reuse import reuse_buffers
 from .rules import Rule, constant_key, inline, is_literal
 from .syntax import LOAD, STORE, assign, function_def, literal, load, store
 
@@ -591,6 +592,8 @@ class _Plan:
         self.dout = self.grad_name(self.graph.output) if self.graph.output in self.reached \
             else self.namer.name("dout")
         self.saved = self.namer.name("saved")
+        if not self.record and not self.scalar:  # nothing records the run: reuse what nothing reads again
+            first = self.reuse(*first)
         module, lines = self.module(*first)
         reported = [name for name, _ in self.reported()]
         written = Written([module], [lines], self.namespace, self.called, reported,
@@ -649,6 +652,37 @@ class _Plan:
             for arg in function.args.args:
                 stamp(arg, function.lineno)
         return ast.Module([forward_def, backward_def], []), lines
+
+    def reuse(self, forward: list[Line], backward: list[Line], grads_out: list[ast.expr],
+              recorded: list[ast.expr]) -> tuple[list[Line], list[Line], list[ast.expr], list[ast.expr]]:
+        """The lines with results written into arrays nothing reads afterwards (`graph.compile.reuse`)."""
+        kinds: dict[str, Kind] = {}
+        for node, kind in self.kinds.items():
+            if kind is not None and node in self.names:
+                kinds[self.names[node]] = kind
+                if node in self.grad_names:  # a gradient has its variable's shape and dtype
+                    kinds[self.grad_names[node]] = kind
+        np_name = self.bind(np, "np")
+        returned = {g.id for g in grads_out if isinstance(g, ast.Name)} | {self.dout}
+        for lines, live in ((forward, set(self.kept)), (backward, returned)):
+            body = [line for line in lines if line.statement is not None]
+            new = reuse_buffers([line.statement for line in body], kinds, live,  # type: ignore[misc]
+                                self.value_of, np_name)
+            for line, statement in zip(body, new, strict=True):
+                line.statement = statement
+        return forward, backward, grads_out, recorded
+
+    def value_of(self, node: ast.expr) -> Any:
+        """What a plan-level expression is when the plan is written, else None.
+
+        That is a bound global, or a module's attribute (``np.add``).
+        """
+        if isinstance(node, ast.Name):
+            return self.namespace.get(node.id, getattr(builtins, node.id, None))
+        if isinstance(node, ast.Attribute):
+            owner = self.value_of(node.value)
+            return getattr(owner, node.attr, None) if owner is not None else None
+        return None
 
     def forward_reads(self, node: Node, special: Special) -> set[str]:
         """The names of what ``node``'s numpy backward reads of its forward (its inputs' values included)."""

@@ -158,8 +158,10 @@ class CompiledGraph:
             grads = run.plan.run_backward(run)
             run.grad_serial = next(serials)
             self._show(run)
-            return {name: own(g) for name, g in zip(run.plan.written.reported, grads, strict=True)
-                    if g is not None}
+            if self.record:  # the record keeps its own: the caller gets copies
+                return {name: own(g) for name, g in zip(run.plan.written.reported, grads, strict=True)
+                        if g is not None}
+            return _handed_over(run.plan.written.reported, grads)
 
     def _show(self, run: _Run) -> None:
         """Make ``run`` the graph's last run, as every view and every node sees it."""
@@ -182,6 +184,25 @@ class CompiledGraph:
 
     def __repr__(self) -> str:
         return f"<CompiledGraph of {self.graph!r}{'' if self.record else ', record=False'}>"
+
+
+def _handed_over(names: list[str], grads: tuple[Any, ...]) -> dict[str, Any]:
+    """The gradients of a run that nothing records, handed over as they are.
+
+    No copy, but of an array two leaves share: the caller gets arrays of their own,
+    as from a recorded run.
+    """
+    out: dict[str, Any] = {}
+    seen: set[int] = set()
+    for name, grad in zip(names, grads, strict=True):
+        if grad is None:
+            continue
+        if isinstance(grad, np.ndarray) and grad.ndim:
+            out[name] = grad.copy() if id(grad) in seen else grad
+            seen.add(id(grad))
+        else:
+            out[name] = float(grad)
+    return out
 
 
 @dataclass(eq=False)
