@@ -23,7 +23,11 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FIRST_UNSOLVED = {"01_add_multiply_max.ipynb": "Exercise 1.1", "02_sigmoid.ipynb": "Exercise 2.1",
                   "03_vectorised.ipynb": "Exercise 3.1",
                   "04_graph_engine.ipynb": "Exercise 4.1 · Forward, and 4.2 · Backward",
-                  "05_two_layer_network.ipynb": "Exercise 5 · The 2-layer network's backward pass"}
+                  "05_two_layer_network.ipynb": "Exercise 5 · The 2-layer network's backward pass",
+                  "06_losses.ipynb": "Exercise 6.1",       # the numerical gradient of your loss
+                  "07_layers.ipynb": "Exercise 7.2",       # the classic slip, made from your affine layer
+                  "08_update_rules.ipynb": "Exercise 8.1",  # the classic slip, made from your momentum
+                  "09_backprop_by_hand.ipynb": "Exercises 9.1 to 9.5 · Every stage backward"}
 
 
 def run_all(nb, folder):
