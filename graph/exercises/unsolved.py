@@ -51,8 +51,10 @@ def stubs(solution: Any) -> list[str]:
 
     Parameters
     ----------
-    solution : class, instance or function
-        A learner's gate (class or instance), engine class, or function.
+    solution : class, instance or function, or a tuple or list of them
+        A learner's gate (class or instance), engine class, or function; or the
+        several functions one exercise asks for, such as a layer's forward and
+        backward, in their order.
 
     Examples
     --------
@@ -63,7 +65,15 @@ def stubs(solution: Any) -> list[str]:
     ...         raise NotImplementedError
     >>> stubs(Half), stubs(Half()), stubs(len)
     (['Half.backward'], ['Half.backward'], [])
+    >>> def relu_forward(x):
+    ...     return max(0, x), x
+    >>> def relu_backward(dout, cache):
+    ...     raise NotImplementedError
+    >>> stubs((relu_forward, relu_backward))
+    ['relu_backward']
     """
+    if isinstance(solution, (tuple, list)):
+        return [name for part in solution for name in stubs(part)]
     if isinstance(solution, FunctionType):
         return [solution.__name__] if _raises_not_implemented(solution) else []
     cls = solution if isinstance(solution, type) else type(solution)
@@ -81,9 +91,11 @@ def require_solved(exercises: Mapping[str, Any]) -> None:
 
     Parameters
     ----------
-    exercises : mapping of str to class, instance or function
+    exercises : mapping of str to class, instance or function, or a tuple of them
         Each exercise's name, as its heading says it (``"Exercise 1.1"``), and the
-        learner's code that solves it, in the order the notebook asks for them.
+        learner's code that solves it (a tuple where it asks for several
+        functions, ``(affine_forward, affine_backward)``), in the order the
+        notebook asks for them.
 
     Raises
     ------

@@ -23,7 +23,11 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FIRST_UNSOLVED = {"01_add_multiply_max.ipynb": "Exercise 1.1", "02_sigmoid.ipynb": "Exercise 2.1",
                   "03_vectorised.ipynb": "Exercise 3.1",
                   "04_graph_engine.ipynb": "Exercise 4.1 · Forward, and 4.2 · Backward",
-                  "05_two_layer_network.ipynb": "Exercise 5 · The 2-layer network's backward pass"}
+                  "05_two_layer_network.ipynb": "Exercise 5 · The 2-layer network's backward pass",
+                  "06_losses.ipynb": "Exercise 6.1",       # the numerical gradient of your loss
+                  "07_layers.ipynb": "Exercise 7.2",       # the classic slip, made from your affine layer
+                  "08_update_rules.ipynb": "Exercise 8.1",  # the classic slip, made from your momentum
+                  "09_backprop_by_hand.ipynb": "Exercises 9.1 to 9.5 · Every stage backward"}
 
 
 def run_all(nb, folder):
@@ -93,3 +97,35 @@ def test_require_solved_names_the_first_stub_and_passes_written_code():
                 r'Write it in the cell under "Exercise 2", run that cell, then this one\.$')
     with pytest.raises(NotImplementedError, match=expected):
         require_solved({"Exercise 1": Done, "Exercise 2": Half(), "Exercise 3": unsolved})
+
+
+def test_require_solved_reads_plain_functions_and_an_exercise_that_asks_for_several():
+    """Course-shaped exercises are functions, some in pairs (a layer's forward and backward): as the
+    student version has them, a stub raises before a ``return`` of names it never set."""
+    def affine_forward(x, w, b):
+        # YOUR CODE HERE
+        raise NotImplementedError
+        return out, cache  # noqa: F821
+
+    def affine_backward(dout, cache):
+        # YOUR CODE HERE
+        raise NotImplementedError
+        return dx, dw, db  # noqa: F821
+
+    def relu_forward(x):
+        return max(0, x), x
+
+    def relu_backward(dout, cache):
+        return dout * (cache > 0)
+
+    pair = (affine_forward, affine_backward)
+    assert stubs(pair) == ["affine_forward", "affine_backward"] and stubs([relu_forward, relu_backward]) == []
+    require_solved({"Exercise 7.3": (relu_forward, relu_backward), "Exercise 7.4": relu_forward})
+    both = (r"^Exercise 7\.2 is not solved yet: affine_forward and affine_backward still raise "
+            r'NotImplementedError\. Write them in the cell under "Exercise 7\.2", run that cell, '
+            r"then this one\.$")
+    with pytest.raises(NotImplementedError, match=both):
+        require_solved({"Exercise 7.3": (relu_forward, relu_backward), "Exercise 7.2": pair})
+    one = r"^Exercise 7\.2 is not solved yet: affine_backward still raises NotImplementedError\. Write it in "
+    with pytest.raises(NotImplementedError, match=one):
+        require_solved({"Exercise 7.2": (relu_forward, affine_backward)})
