@@ -58,7 +58,9 @@ class CompiledGraph:
     Parameters
     ----------
     graph : ComputationalGraph
-        The graph to compile.
+        The graph to compile. If it has run, the plan for the kinds of its last
+        run's leaves is written now; else each is written at the first forward that
+        feeds leaves of new kinds.
     record : bool, default True
         Record every run on the graph's tape, as the interpreter does (lazily:
         the tape is built when a view asks). ``False`` keeps only what backward
@@ -107,6 +109,9 @@ class CompiledGraph:
         self._cache = Cache()
         self._plan: _Plan | None = None
         self._run: _Run | None = None
+        leaves = graph._last_leaves()
+        if leaves is not None:  # the graph has run: its plan is written now, for the kinds of that run
+            self._plan = self._plan_for(tuple(map(kind_of, leaves)))
 
     @property
     def source(self) -> str:
