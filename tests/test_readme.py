@@ -54,3 +54,21 @@ def test_the_training_figures_are_what_gategraph_train_prints(capsys):
         if tail:
             printed = printed[-int(tail.split()[-1].lstrip("-")):]
         assert printed == shown.splitlines(), command
+
+
+def test_the_code_compile_writes_is_what_the_readme_shows(capsys):
+    """The ``gategraph lecture --code`` lines of "Backprop as code", and the vectorised example's lines."""
+    from graph.cli import main
+    from graph.lecture import vectorised
+
+    section = re.search(r"## Backprop as code(.*?)## The notebooks", README, re.S).group(1)
+    block = re.search(r"```console\n\$ gategraph lecture --code \| sed -n '(\d+),(\d+)p'\n(.*?)```",
+                      section, re.S)
+    first, last, shown = int(block.group(1)), int(block.group(2)), block.group(3)
+    assert main(["lecture", "--code"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[first - 1:last] == shown.splitlines()
+    example = vectorised()
+    example.run()
+    lines = re.search(r"```text\n(.*?)```", section, re.S).group(1)
+    assert lines in example.graph.compile().source
