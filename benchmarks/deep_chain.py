@@ -53,8 +53,8 @@ def run_one(n: int, gc_on: bool, compiled: bool) -> None:
         compiled_graph.forward(x=1.0)
         assert compiled_graph.backward() == grads
         ran = time.perf_counter()
-        line += (f"  compile {(made - start) * 1e6 / n:5.1f} us/gate, peak +{compiling * 1024 / n:5.0f} B/gate"
-                 f"  compiled run {(ran - made) * 1e6 / n:5.2f}")
+        line += (f"  compile {(made - start) * 1e6 / n:5.1f} us/gate, "
+                 f"peak +{compiling * 1024 / n:5.0f} B/gate  compiled run {(ran - made) * 1e6 / n:5.2f}")
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base  # KiB on Linux
     print(f"{line}  peak {peak_kib * 1024 / n:6.0f} B/gate", flush=True)
 

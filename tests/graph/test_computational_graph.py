@@ -144,7 +144,7 @@ def test_topological_order_is_stable_between_calls():
 
 
 def test_the_graph_is_sorted_once_when_it_is_built(monkeypatch):
-    import graph.computational_graph as engine
+    import graph.engine as engine
 
     sorts = []
     real = engine.topological_order

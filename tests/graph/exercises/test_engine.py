@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from graph import ComputationalGraph, Input
-from graph.computational_graph import topological_order
+from graph.engine import topological_order
 from graph.exercises import ENGINE_MISTAKES, check_engine
 from graph.lecture import simple_circuit
 

@@ -54,7 +54,8 @@ def test_run_all_stops_at_the_first_cell_that_needs_an_unsolved_exercise_and_nam
     assert error.evalue.startswith(f"{exercise} is not solved yet: "), error.evalue
     assert f'Write it in the cell under "{exercise}"' in error.evalue or "Write them" in error.evalue
     shown = ANSI.sub("", "\n".join(error.traceback))
-    assert "computational_graph.py" not in shown and "graph/exercises" not in shown  # no engine
+    assert "engine.py" not in shown and "computational_graph.py" not in shown  # no engine
+    assert "graph/exercises" not in shown
     assert shown.count("Cell In[") == 1 and "File " not in shown                        # the cell alone
     assert len(shown.splitlines()) <= 12, shown
 
