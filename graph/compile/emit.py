@@ -577,6 +577,7 @@ class _Plan:
         self.made_names: set[str] = set()
         self.loaded: dict[str, ast.Name] = {}   # one shared Name node per name read,
         self.stored: dict[str, ast.Name] = {}   # and per name written
+        self.globals_seen: dict[tuple[int, str], str | ast.expr] = {}
         first = self.variant(scalar=self.scalar)
         if self.scalar:  # what the numpy backward will read of forward must be kept as well
             for node, special in self.specials.items():
@@ -705,13 +706,12 @@ class _Plan:
         They are a rule's (over its symbols, made by their builders) or the plan's own.
         """
         out = []
-        section = self.section
         rename = None
+        symbol = self.symbol
         for statement in statements:
             builder = self.cache.builder(statement)
             if builder is not None:
-                names = [self.symbol(node, symbol, written) for symbol, written in builder.symbols]
-                section.update(n.id for n in names if type(n) is ast.Name)
+                names = [symbol(node, name, written) for name, written in builder.symbols]
                 out.append(builder(names, self.line))
             else:  # made by the plan itself: already in its names
                 if rename is None:
@@ -721,11 +721,23 @@ class _Plan:
         return out
 
     def symbol(self, node: Node, symbol: str, written: bool) -> ast.expr:
-        """A symbol of ``node``'s rule in the plan's names: one shared `ast.Name` per name (or a literal)."""
-        value = self.meaning(node, symbol) if symbol[0] in "@!" or "#" in symbol else symbol
+        """A symbol of ``node``'s rule in the plan's names: one shared `ast.Name` per name (or a literal).
+
+        The name is noted in the current section (what a forward makes, a backward reads).
+        """
+        if symbol[0] == "!":  # a global: the same for every node of the rule
+            key = (id(self.rules[node]), symbol)
+            value: str | ast.expr | None = self.globals_seen.get(key)
+            if value is None:
+                value = self.globals_seen[key] = self.meaning(node, symbol)
+        elif symbol[0] == "@" or "#" in symbol:
+            value = self.meaning(node, symbol)
+        else:
+            value = symbol
         if not isinstance(value, str):
             made: ast.expr = stamp(value, 1)  # a literal (a constant's value): shared, never raises
             return made
+        self.section.add(value)
         cache = self.stored if written else self.loaded
         shared = cache.get(value)
         if shared is None:
@@ -737,13 +749,9 @@ class _Plan:
         return self.symbol(None, name, written)  # type: ignore[return-value,arg-type]
 
     def renamer(self, node: Node) -> Callable[[ast.Name], ast.expr]:
-        section = self.section
 
         def rename(name: ast.Name) -> ast.expr:
-            value = self.symbol(node, name.id, isinstance(name.ctx, ast.Store))
-            if isinstance(value, ast.Name):
-                section.add(value.id)
-            return value
+            return self.symbol(node, name.id, isinstance(name.ctx, ast.Store))
         return rename
 
     def formula(self, node: Node) -> str:
