@@ -15,6 +15,7 @@ the views saying that the last run was not recorded.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import linecache
 import threading
@@ -248,7 +249,13 @@ class _Plan:
             module, _ = self.written.variant(variant)
             filename = self.filenames[variant]
             namespace = dict(self.written.namespace)
-            exec(compile(module, filename, "exec"), namespace)  # our own code, written from the graph
+            paused = gc.isenabled()
+            gc.disable()  # (Python's compiler makes many objects, none of them garbage)
+            try:
+                exec(compile(module, filename, "exec"), namespace)  # our own code, written from the graph
+            finally:
+                if paused:
+                    gc.enable()
             done = self.compiled[variant] = (namespace["forward"], namespace["backward"])
             # the lines, for tracebacks, rendered only when one is shown; gone with the plan
             linecache.cache[filename] = (_lines_of(weakref.ref(self.written), variant),)
