@@ -110,6 +110,7 @@ class CompiledGraph:
         self._cache = Cache()
         self._plan: _Plan | None = None
         self._run: _Run | None = None
+        self._record: CompiledRecord | NotRecorded | None = None   # the last run's, as the graph was given it
         leaves = graph._last_leaves()
         if leaves is not None:  # the graph has run: its plan is written now, for the kinds of that run
             self._plan = self._plan_for(tuple(map(kind_of, leaves)))
@@ -134,6 +135,10 @@ class CompiledGraph:
             plan = self._plan = self._plan_for(tuple(map(kind_of, leaves)))
             self._run = None
             run = _Run(plan, threading.get_ident(), leaves)
+            # from its start this run is the graph's last, as the interpreter's tape is: the previous
+            # run's record goes now, not after this one has made its values beside it
+            self._record = CompiledRecord(self.graph, self._order, run) if self.record else NotRecorded()
+            self.graph._recorded(self._record)
             out = plan.run_forward(run)
             if isinstance(out, np.ndarray):
                 out.flags.writeable = False  # what backward may need, as a graph's output is
@@ -174,8 +179,9 @@ class CompiledGraph:
         if not self.record:
             self.graph._recorded(NotRecorded())
             return
-        record = CompiledRecord(self.graph, self._order, run)
-        self.graph._recorded(record)
+        record = self._record
+        assert isinstance(record, CompiledRecord) and record.run is run
+        self.graph._recorded(record)  # (again, if the interpreter ran in between)
         show_later(self.graph, max(run.serial, run.grad_serial), record.show)
 
     def _plan_for(self, signature: Signature | None) -> _Plan:
@@ -223,6 +229,7 @@ class _Run:
     out: Any = None
     kept: tuple[Any, ...] = ()
     variant: int = 0
+    forward_done: bool = False
     seed: Any = None
     grads: tuple[Any, ...] | None = None
     recorded: tuple[Any, ...] = ()
@@ -273,12 +280,12 @@ class _Plan:
             if variant:
                 try:
                     run.out, run.kept = self.functions(variant)[0](*args)
-                    run.variant = variant
+                    run.variant, run.forward_done = variant, True
                     return run.out
                 except (ArithmeticError, ValueError):
                     pass  # math refuses where numpy gives inf or nan: do it numpy's way
             run.out, run.kept = self.functions(0)[0](*args)
-            run.variant = 0
+            run.variant, run.forward_done = 0, True
         except Exception as exc:
             self._name_the_node(exc, "forward")
             raise
@@ -356,8 +363,10 @@ class CompiledRecord:
         for node in self.order:
             if node.gate is None and node not in values:
                 values[node] = node._value  # a constant
-            elif node.gate is not None:
+            elif node.gate is not None and run.forward_done:
                 values[node] = _frozen(run.kept[written.kept[node]])
+        if not run.forward_done:  # it raised (or runs still): its leaves are all there is to show
+            return tape
         tape.forward_done = True
         if run.grads is not None:
             tape.dout = run.seed

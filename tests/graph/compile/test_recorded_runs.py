@@ -8,7 +8,7 @@ import linecache
 import numpy as np
 import pytest
 
-from gates import MatMul, SquaredNorm
+from gates import ForwardFirstError, MatMul, SquaredNorm
 from graph import ComputationalGraph, GraphError, Input, Network, Parameter, load_dataset, train
 from graph.lecture import simple_circuit, staged
 from graph.views.trace import TraceError
@@ -68,6 +68,21 @@ def test_a_forward_alone_shows_as_the_interpreters_forward_alone() -> None:
     with pytest.raises(TraceError, match="no backward has run yet"):
         graph.trace()
     assert "-12" in graph.to_dot() and repr(graph.player()).endswith("2 forward and 0 backward>")
+
+
+def test_a_forward_that_raises_is_the_last_run_as_the_interpreters_is() -> None:
+    x, w = Input("x"), Input("w")
+    graph = ComputationalGraph(SquaredNorm()(MatMul()(w, x)))
+    graph.forward(x=np.ones(2), w=np.ones((2, 2)))
+    graph.backward()                          # an older run, complete: never to be shown instead
+    compiled = graph.compile()
+    for run in (graph, compiled):
+        with pytest.raises(Exception, match="matmul"):
+            run.forward(x=np.ones(3), w=np.ones((2, 2)))
+        tape = graph.tape()
+        assert tape.values[x].shape == (3,)   # the failed run's feed, not the older run's
+        with pytest.raises(ForwardFirstError, match="before forward\\(\\) ran to the end"):
+            run.backward()
 
 
 def test_a_plan_that_records_nothing_leaves_views_that_say_so() -> None:
