@@ -12,7 +12,6 @@ from __future__ import annotations
 import configparser
 import json
 import re
-import subprocess
 import sys
 import sysconfig
 from pathlib import Path
@@ -292,14 +291,15 @@ def test_the_notebooks_extra_brings_jupyter_and_a_graphviz_engine():
 
 
 @pytest.mark.parametrize("path", PATHS, ids=name)
-def test_every_module_a_notebook_loads_comes_with_the_notebooks_extra(path, fresh_run):
+def test_every_module_a_notebook_loads_comes_with_the_notebooks_extra(path, fresh_run, children):
     """Each module the kernel had loaded by the end of a run comes from the notebooks extra, from
     gategraph itself, from the standard library, or was there before any code ran (the interpreter's
     start-up, a virtual environment's .pth hooks)."""
     _, loaded = fresh_run(path)
     assert {"numpy", "gates", "graph", "ipykernel"} <= loaded.keys()
-    at_startup = json.loads(subprocess.run([sys.executable, "-c", _LOADED], capture_output=True, text=True,
-                                           check=True).stdout)
+    started = children.run([sys.executable, "-c", _LOADED], capture_output=True, text=True)
+    assert started.returncode == 0, started.stderr
+    at_startup = json.loads(started.stdout)
     ours = [ROOT / "gates", ROOT / "graph"]
     base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}    # not a virtual environment's
     standard = [Path(sysconfig.get_paths(vars=base)[key]).resolve() for key in ("stdlib", "platstdlib")]

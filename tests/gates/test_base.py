@@ -56,16 +56,14 @@ def test_errors_are_exported_and_shape_error_is_a_value_error() -> None:
     assert issubclass(ForwardFirstError, AttributeError)
 
 
-def test_gates_does_not_import_graph() -> None:
-    import subprocess
+def test_gates_does_not_import_graph(children) -> None:
     import sys
     from pathlib import Path
 
     code = "import sys, gates; print('graph' in sys.modules)"
     root = Path(__file__).resolve().parents[2]
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            cwd=root)
-    assert result.stdout.strip() == "False"
+    result = children.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert (result.returncode, result.stdout.strip()) == (0, "False"), result.stderr
 
 
 # ---------------------------------------------------------------------------- unbroadcast

@@ -296,15 +296,15 @@ def test_jupyter_displays_the_player_as_html(monkeypatch):
 
 
 @needs_engine
-def test_a_fresh_run_of_a_notebook_shows_the_same_html():
+def test_a_fresh_run_of_a_notebook_shows_the_same_html(children):
     """A notebook's committed outputs must match a fresh run: nothing random goes into the HTML."""
-    import subprocess
     import sys
 
     code = ("from graph.lecture import simple_circuit; e = simple_circuit(); e.run(); "
             "p = e.graph.player(); print(p._repr_html_()); print(p._repr_html_())")
-    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-            for _ in range(2)]
+    started = [children.run([sys.executable, "-c", code], capture_output=True, text=True) for _ in range(2)]
+    assert [s.returncode for s in started] == [0, 0], started[0].stderr
+    runs = [s.stdout for s in started]
     assert runs[0] == runs[1]
     ids = re.findall(r'<div id="([^"]+)" class="gategraph-player"', runs[0])
     assert len(ids) == 2 and ids[0] != ids[1]
