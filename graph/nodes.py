@@ -362,8 +362,9 @@ serials = itertools.count(1)
 
 #: Compiled runs whose values are not on their nodes yet, by the graph that ran them: a compiled plan
 #: records its run lazily, and puts its values and gradients on the nodes only when someone looks
-#: (`Node.value`), oldest first. Held weakly: a run whose graph is gone has nothing left to show.
-_UNSHOWN: dict[int, tuple[int, weakref.WeakMethod[Callable[[], None]]]] = {}
+#: (`Node.value`), oldest first. Held weakly, graph and run: when the graph goes, so does its entry.
+_UNSHOWN: weakref.WeakKeyDictionary[Any, tuple[int, weakref.WeakMethod[Callable[[], None]]]] = \
+    weakref.WeakKeyDictionary()
 _SHOWING = threading.Lock()
 
 
@@ -374,7 +375,7 @@ def show_later(graph: object, serial: int, show: Callable[[], None]) -> None:
     the nodes a later run has reached. A waiting run of ``graph`` is replaced.
     """
     with _SHOWING:
-        _UNSHOWN[id(graph)] = (serial, weakref.WeakMethod(show))
+        _UNSHOWN[graph] = (serial, weakref.WeakMethod(show))
 
 
 def show_runs() -> None:
@@ -388,20 +389,27 @@ def show_runs() -> None:
 
 
 #: Which node each gate serves, by the gate's id: one gate instance serves one node. The node is held
-#: weakly and holds its gate, so while the node lives the id is the gate's; entries of nodes that are
-#: gone are dropped from time to time (`_serves`).
-_SERVED: dict[int, weakref.ref[Node]] = {}
-_purge_at = 1024
+#: weakly and holds its gate, so while the node lives the id is the gate's; an entry goes with its node.
+_SERVED: dict[int, _Serves] = {}
+
+
+class _Serves(weakref.ref):
+    """A weak reference to the node a gate serves, which takes its entry in `_SERVED` with it."""
+
+    __slots__ = ("gate_id",)
+    gate_id: int
+
+
+def _forget(ref: _Serves) -> None:
+    """Drop the entry of a node that is gone (its gate is not: a node's weak references go first)."""
+    if _SERVED.get(ref.gate_id) is ref:
+        del _SERVED[ref.gate_id]
 
 
 def _serves(gate: Gate, node: Node) -> None:
     """Record that ``gate`` serves ``node``, for as long as the node lives."""
-    global _purge_at
-    _SERVED[id(gate)] = weakref.ref(node)
-    if len(_SERVED) >= _purge_at:  # drop the entries of nodes that are gone: amortised O(1) per node
-        for gate_id in [k for k, ref in _SERVED.items() if ref() is None]:
-            del _SERVED[gate_id]
-        _purge_at = max(1024, 2 * len(_SERVED))
+    ref = _SERVED[id(gate)] = _Serves(node, _forget)
+    ref.gate_id = id(gate)
 
 
 def _already_serves(gate: Gate, served: Node) -> None:
