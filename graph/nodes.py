@@ -408,8 +408,9 @@ def _forget(ref: _Serves) -> None:
 
 def _serves(gate: Gate, node: Node) -> None:
     """Record that ``gate`` serves ``node``, for as long as the node lives."""
-    ref = _SERVED[id(gate)] = _Serves(node, _forget)
-    ref.gate_id = id(gate)
+    gate_id = id(gate)  # (one int object, the key and the reference's own)
+    ref = _SERVED[gate_id] = _Serves(node, _forget)
+    ref.gate_id = gate_id
 
 
 def _already_serves(gate: Gate, served: Node) -> None:
