@@ -336,6 +336,19 @@ def test_a_backward_must_come_from_the_thread_of_the_last_forward():
     assert "another thread" in str(errors[0])
 
 
+@pytest.mark.parametrize("dout", [2.0, -2.0, 0.0, -0.0, np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("x", [-1.0, 0.0, 1.0])
+def test_a_float_through_a_mask_keeps_nan_inf_and_the_sign_of_zero(x, dout):
+    """In plain Python a gradient times a ReLU's mask is written ``d if mask else d * 0.0``: the same number."""
+    graph = ComputationalGraph(ReLU()(Input("x"), name="r"))
+    expected = graph.forward(x=x), graph.backward(dout)["x"]
+    compiled = graph.compile()
+    got = compiled.forward(x=x), compiled.backward(dout)["x"]
+    assert "dx = dr if r_open else dr * 0.0" in compiled.source
+    assert type(got[1]) is type(expected[1]) is float
+    assert str(got) == str(expected)          # nan is nan, and -0.0 stays -0.0
+
+
 # --- where math refuses, numpy's answer ----------------------------------------------------------------
 
 
