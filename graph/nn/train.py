@@ -265,7 +265,9 @@ def train(net: Network, data: Dataset, *, epochs: int = 10, batch_size: int = 64
             raise ValueError(f"train: the network's parameter {name!r} holds nan or inf values; "
                              "start from a network with finite parameters")
     graph = net.training_graph(loss, reg)
-    objective = graph.compile() if compiled else graph
+    # Compiled, each epoch's last step runs a plan that records its run, and the others one that records
+    # nothing: the graph shows the last step (``history.graph``), and no other step pays for a record.
+    unrecorded, recorded = (graph.compile(record=False), graph.compile()) if compiled else (graph, graph)
     rule = make_optimizer(optimizer, net.parameters, lr=lr, lr_decay=lr_decay, momentum=momentum)
     rng = np.random.default_rng(seed)
     X, y = data.X_train, data.y_train
@@ -282,6 +284,7 @@ def train(net: Network, data: Dataset, *, epochs: int = 10, batch_size: int = 64
             epoch_losses: list[float] = []
             for start in range(0, n, batch_size):
                 rows = order[start:start + batch_size]
+                objective = recorded if start + batch_size >= n else unrecorded
                 loss_value = objective.forward(X=X[rows], y=y[rows])
                 if not np.isfinite(loss_value):
                     raise FloatingPointError(
