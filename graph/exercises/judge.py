@@ -27,6 +27,7 @@ import numpy as np
 from gates.base import shape_of
 
 from .compare import Tolerance, close, element, fmt, numeric_problem, summed_back, tolerance, worst
+from .learner import unreadable
 from .mistakes import TABLE, Evidence, Finding, named, narrow, rank, recognise
 from .verdict import Verdict
 
@@ -106,7 +107,18 @@ def judge(subject: str, code: str, rounds: Sequence[Round], fingerprints: Sequen
         The table's ids whose recognisers apply to these quantities.
     reference : str
         Who has the right numbers, in messages.
+
+    Whatever the learner's values do to the comparison (an object whose
+    arithmetic raises, say), this answers: `unreadable`'s ``wrong``.
     """
+    try:
+        return _judged(subject, code, rounds, fingerprints, reference)
+    except Exception as error:  # what the learner's code returned defeated a comparison
+        return unreadable(subject, error)
+
+
+def _judged(subject: str, code: str, rounds: Sequence[Round], fingerprints: Sequence[str],
+            reference: str) -> Verdict | None:
     tol = tolerance(*(q.got for r in rounds for q in r.quantities))
     for k, rnd in enumerate(rounds):
         for q in rnd.quantities:

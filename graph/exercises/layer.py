@@ -194,10 +194,7 @@ def check_layer(forward: Callable[..., Any], backward: Callable[..., Any], kind:
                                      first=label == "A"))
         except Exception as error:  # what the learner's layer returned defeated a comparison
             return unreadable(subject, error)
-    try:
-        verdict = judge(subject, bw, rounds, FINGERPRINTS)
-    except Exception as error:
-        return unreadable(subject, error)
+    verdict = judge(subject, bw, rounds, FINGERPRINTS)
     if verdict is not None:
         return verdict
     tried = "; ".join(describe_shapes(s) for s in spec.shapes)

@@ -140,10 +140,7 @@ def check_loss(fn: Callable[..., Any], kind: str, *, reg: float | None = None, s
             rounds.append(_round(kind, W, X, y, r, result, where, large, note))
         except Exception as error:  # what the learner's function returned defeated a comparison
             return unreadable(subject, error)
-    try:
-        verdict = judge(subject, subject, rounds, FINGERPRINTS)
-    except Exception as error:
-        return unreadable(subject, error)
+    verdict = judge(subject, subject, rounds, FINGERPRINTS)
     if verdict is not None:
         return verdict
     tried = "; ".join(f"N, D, C = {N}, {D}, {C} with reg = {r:g}" + (", scores near 1000" if large else "")

@@ -125,10 +125,7 @@ def check_update(step: Callable[..., Any], kind: str, *, seed: int = 0,
                 return found
             rounds.append(rnd)
             w, state = right, after
-    try:
-        verdict = judge(subject, subject, rounds, FINGERPRINTS)
-    except Exception as error:
-        return unreadable(subject, error)
+    verdict = judge(subject, subject, rounds, FINGERPRINTS)
     if verdict is not None:
         return verdict
     return Verdict(True, None, (
