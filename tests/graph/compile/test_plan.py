@@ -339,7 +339,7 @@ def test_a_backward_must_come_from_the_thread_of_the_last_forward():
 @pytest.mark.parametrize("dout", [2.0, -2.0, 0.0, -0.0, np.inf, -np.inf, np.nan])
 @pytest.mark.parametrize("x", [-1.0, 0.0, 1.0])
 def test_a_float_through_a_mask_keeps_nan_inf_and_the_sign_of_zero(x, dout):
-    """In plain Python a gradient times a ReLU's mask is written ``d if mask else d * 0.0``: the same number."""
+    """In plain Python, a gradient times a ReLU's mask is written ``d if mask else d * 0.0``: the same."""
     graph = ComputationalGraph(ReLU()(Input("x"), name="r"))
     expected = graph.forward(x=x), graph.backward(dout)["x"]
     compiled = graph.compile()
