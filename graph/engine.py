@@ -371,9 +371,7 @@ class Engine:
         return [tape.values[leaf] for leaf in (*self.inputs.values(), *self.parameters.values())]
 
 def _gate_backward(node: Node, upstream: Any) -> Any:
-    """``node.gate.backward(upstream)``, telling a gate that can skip gradients which inputs need none."""
+    """``node.gate.backward(upstream)`` for a gate that can skip gradients: which inputs need none."""
     gate = node.gate
     assert gate is not None
-    if node.skips is None:
-        return gate.backward(upstream)
     return gate.backward(upstream, needs_input_grad=node.skips)  # type: ignore[call-arg]

@@ -9,22 +9,8 @@ flow through them (`graph.compile.kinds`, `graph.compile.passes`), and written
 out with one allocator for every name (`graph.compile.names`,
 `graph.compile.emit`). A learner's gate, or a subclass of a built-in one,
 compiles to its own rule. A compiled run is a run of the graph: its tape, trace,
-drawing and player show it (`graph.compile.plan`).
-
-    def forward(x, y, z):
-        q = x + y                                   # q = x + y
-        f = q * z                                   # f = q * z
-        return (f, (z, q, f))
-
-    def backward(df, saved):
-        z, q, f = saved
-        # f = q * z
-        dq = z * df
-        dz = q * df
-        # q = x + y
-        dx = dq
-        dy = dq
-        return ((dx, dy, dz), (dx, dy, dz, dq, df))
+drawing and player show it (`graph.compile.plan`). `CompiledGraph`'s example
+prints the code written for the lecture's first circuit.
 """
 
 from .plan import CompiledGraph

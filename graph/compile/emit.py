@@ -516,8 +516,7 @@ class _Plan:
                                                                                            strict=True))
         live = {f"@g{i}" for i, w in enumerate(wanted) if w} | {"@grads"}
         swept = []
-        for lower in (False, True) if self.scalar else (False,):
-            sweep = Sweep(rule, kinds if rule.trusted[0] else {}, symbols, lower)
+        for sweep in self.sweeps(rule, kinds, symbols):
             forward = sweep.statements(rule.forward)
             if not rule.trusted[1]:
                 sweep.kinds, sweep.lower = {}, False
@@ -539,6 +538,14 @@ class _Plan:
         self.cache.specials[key] = self.cache.keep(special)
         return special
 
+    def sweeps(self, rule: Rule, kinds: dict[int, Kind], symbols: dict[str, Kind]) -> list[Sweep]:
+        """A sweep per variant: numpy's, and for a plan of floats the one lowered to Python.
+
+        The kinds learnt on samples are used for this project's own forward only.
+        """
+        return [Sweep(rule, kinds if rule.trusted[0] else {}, symbols, lower)
+                for lower in ((False, True) if self.scalar else (False,))]
+
     def forward_only(self, node: Node) -> Special:
         """The specialised forward of a node that no gradient reaches (its backward never runs)."""
         rule = self.rules[node]
@@ -553,8 +560,7 @@ class _Plan:
                 symbols.update({s: kind_of(v) for s, v in learnt.values.items()})
                 kinds = learnt.kinds
             fronts = []
-            for lower in (False, True) if self.scalar else (False,):
-                sweep = Sweep(rule, kinds if rule.trusted[0] else {}, symbols, lower)
+            for sweep in self.sweeps(rule, kinds, symbols):
                 forward, _ = name_results(sweep.statements(rule.forward), [])
                 fronts.append(drop_dead(forward, {"@out"}, rule)[0] if rule.trusted[0] else forward)
             known = self.cache.keep(Special(rule, fronts[0], [], fronts[-1] if self.scalar else None))
